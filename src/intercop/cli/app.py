@@ -1,0 +1,94 @@
+"""The ``intercop`` entry point: builds the Typer app and turns errors into one line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from intercop import __version__
+from intercop.cli import datasets, ingest, mapping, synth
+from intercop.cli.context import STATE, err, out, print_json
+from intercop.errors import IntercopError
+from intercop.logconfig import configure
+from intercop.settings import get_settings
+from intercop.workspace import init_workspace
+
+log = logging.getLogger(__name__)
+
+app = typer.Typer(
+    name="intercop",
+    help="InterCOP: seized-platform data to prevention, for cyber-offender-prevention teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"intercop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", "-w", help="Workspace folder (default: $INTERCOP_HOME)."),
+    ] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 0,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """InterCOP platform command line."""
+    STATE.workspace_path = workspace
+    level = get_settings().log_level if verbose == 0 else ("INFO" if verbose == 1 else "DEBUG")
+    configure(level)
+
+
+@app.command()
+def init(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Create a workspace (safe to run again)."""
+    ws = init_workspace(STATE.root())
+    if as_json:
+        print_json({"workspace": str(ws.root)})
+    else:
+        out.print(f"Workspace ready at [bold]{ws.root}[/bold]")
+
+
+app.add_typer(synth.app, name="synth")
+app.command("ingest")(ingest.ingest)
+app.command("datasets")(datasets.list_datasets)
+app.add_typer(datasets.dataset_app, name="dataset")
+app.add_typer(mapping.app, name="mapping")
+
+
+def main() -> None:
+    """Console script: run the app; an ``IntercopError`` is one line on stderr, exit 1."""
+    try:
+        app(standalone_mode=False)
+    except IntercopError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing half-written was kept")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors come through here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

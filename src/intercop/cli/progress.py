@@ -1,0 +1,40 @@
+"""Rich progress bars on stderr, shown only on a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from intercop.cli.context import err, show_progress
+
+
+@contextmanager
+def byte_progress(total: int, label: str) -> Iterator[Callable[[int, str], None] | None]:
+    """A callback ``(bytes_done, what)`` driving a bar, or None when not on a terminal."""
+    if not show_progress():
+        yield None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, what: str) -> None:
+            bar.update(task, completed=min(done, total), description=what[:40])
+
+        yield update

@@ -1,0 +1,1 @@
+"""Evidence: seized files -> immutable, queryable datasets in the vault."""

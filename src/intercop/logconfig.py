@@ -1,0 +1,19 @@
+"""Logging set-up for the edges; the library only calls ``logging.getLogger``."""
+
+from __future__ import annotations
+
+import logging
+
+from rich.logging import RichHandler
+
+
+def configure(level: str = "WARNING") -> None:
+    """Send log records to stderr through Rich, once per process."""
+    root = logging.getLogger()
+    if any(isinstance(h, RichHandler) for h in root.handlers):
+        root.setLevel(level.upper())
+        return
+    handler = RichHandler(show_path=False, rich_tracebacks=False, markup=False)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level.upper())

@@ -1,0 +1,35 @@
+"""One typed settings object, read from ``INTERCOP_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings of one process; every field can be set as ``INTERCOP_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="INTERCOP_", extra="ignore")
+
+    home: Path = Field(default=Path("intercop-data"), description="workspace folder")
+    agency: str = Field(default="NL", description="owner agency of new datasets (ISO country)")
+    log_level: str = Field(default="WARNING", description="logging level of the CLI")
+    require_services: bool = Field(
+        default=False, description="tests fail instead of skipping when a service is absent"
+    )
+    max_expansion_ratio: float = Field(
+        default=200.0, description="refuse compressed inputs that expand more than this"
+    )
+    max_expanded_bytes: int = Field(
+        default=64 * 1024**3, description="refuse compressed inputs that expand past this"
+    )
+    batch_rows: int = Field(default=65_536, description="rows per Arrow batch while ingesting")
+    retention_days: int = Field(default=5 * 365, description="default retention of a dataset")
+    user: str | None = Field(default=None, description="acting user of CLI commands")
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment (cheap; not cached so tests can vary it)."""
+    return Settings()

@@ -1,0 +1,53 @@
+"""Shared fixtures: workspaces, and real services that skip visibly or fail under CI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from intercop.workspace import Workspace, init_workspace
+
+REQUIRE = os.environ.get("INTERCOP_REQUIRE_SERVICES", "") not in ("", "0", "false")
+
+
+def service_missing(reason: str) -> None:
+    """Skip with a visible reason, or fail when CI requires the services."""
+    if REQUIRE:
+        pytest.fail(f"required service unavailable: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return init_workspace(tmp_path / "ws")
+
+
+@pytest.fixture(scope="session")
+def mariadb() -> Iterator[dict[str, object]]:
+    """Connection settings of the local MariaDB server, checked with the mysql client."""
+    client = shutil.which("mariadb") or shutil.which("mysql")
+    if client is None:
+        service_missing("the mysql/mariadb client is not installed")
+    params: dict[str, object] = {
+        "host": os.environ.get("INTERCOP_MARIADB_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("INTERCOP_MARIADB_PORT", "3306")),
+        "user": os.environ.get("INTERCOP_MARIADB_USER", "root"),
+        "client": client,
+    }
+    probe = subprocess.run(
+        [str(client), f"-h{params['host']}", f"-P{params['port']}", f"-u{params['user']}",
+         "-e", "SELECT 1"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    if probe.returncode != 0:
+        service_missing(f"MariaDB at {params['host']}:{params['port']} not reachable: "
+                        f"{probe.stderr.strip()[:200]}")
+    yield params
