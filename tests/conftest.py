@@ -51,3 +51,23 @@ def mariadb() -> Iterator[dict[str, object]]:
         service_missing(f"MariaDB at {params['host']}:{params['port']} not reachable: "
                         f"{probe.stderr.strip()[:200]}")
     yield params
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[list[str]]:
+    """psql/pg_dump connection arguments of the local PostgreSQL server, checked with psql."""
+    psql = shutil.which("psql")
+    if psql is None or shutil.which("pg_dump") is None:
+        service_missing("the psql/pg_dump clients are not installed")
+    conn = [
+        "-h", os.environ.get("INTERCOP_POSTGRES_HOST", "127.0.0.1"),
+        "-p", os.environ.get("INTERCOP_POSTGRES_PORT", "5432"),
+        "-U", os.environ.get("INTERCOP_POSTGRES_USER", "postgres"),
+        "-d", os.environ.get("INTERCOP_POSTGRES_DB", "test"),
+    ]  # fmt: skip
+    probe = subprocess.run([str(psql), *conn, "-Atc", "SELECT 1"], capture_output=True,
+                           text=True, timeout=20, check=False)  # fmt: skip
+    if probe.returncode != 0:
+        service_missing(f"PostgreSQL at {conn[1]}:{conn[3]} not reachable: "
+                        f"{probe.stderr.strip()[:200]}")
+    yield conn

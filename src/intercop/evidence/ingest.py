@@ -164,7 +164,11 @@ def ingest(
 
 
 def draft_mapping(
-    workspace: Workspace, paths: list[Path], settings: Settings, *, kind: str = "other",
+    workspace: Workspace,
+    paths: list[Path],
+    settings: Settings,
+    *,
+    kind: str = "other",
     fmt: str | None = None,
 ) -> Mapping:
     """Read files into a throw-away staging folder and detect their mapping.
@@ -225,7 +229,9 @@ def _read_sources(
                 scratch=staging / "scratch",
             )
             for member in members:
-                reader_cls = readers.get(request.format) if request.format else readers.detect(member)
+                reader_cls = (
+                    readers.get(request.format) if request.format else readers.detect(member)
+                )
                 log.info("reading %s as %s", member.name, reader_cls.NAME)
                 reader = reader_cls(batch_rows=settings.batch_rows)
                 reader.read(_tracked(member, done, progress), sink, quarantine)
@@ -261,9 +267,7 @@ def _existing(path: Path) -> Path:
     if not path.exists():
         raise InputError("no such file", path=path, hint="Check the path")
     if path.is_dir():
-        raise InputError(
-            "is a folder", path=path, hint="Name the files in it, e.g. DIR/*.sql"
-        )
+        raise InputError("is a folder", path=path, hint="Name the files in it, e.g. DIR/*.sql")
     return path
 
 

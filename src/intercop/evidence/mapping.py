@@ -78,6 +78,8 @@ class ColumnMapping(BaseModel):
     #: value format: epoch_s | epoch_ms | datetime | date_dmy | ip_text | ip_binary |
     #: ip_int | id | username | discord | telegram | skype | jabber ...
     format: str | None = None
+    #: IANA zone of DATETIME values without one (default: the mapping's, else UTC)
+    timezone: str | None = None
     reason: str = ""
 
 
@@ -105,6 +107,8 @@ class Mapping(BaseModel):
 
     software: str = "detected"
     description: str = ""
+    #: IANA zone of every DATETIME column without one (the seized server's clock); UTC if unset
+    timezone: str | None = None
     tables: dict[str, TableMapping] = Field(default_factory=dict)
 
     def users_table(self) -> str | None:

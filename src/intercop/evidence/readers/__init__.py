@@ -7,6 +7,7 @@ from intercop.evidence.readers.base import Reader
 from intercop.evidence.source import Opened
 
 _REGISTRY: dict[str, type[Reader]] = {}
+_BUILTINS_LOADED = False
 
 #: bytes looked at to sniff a format
 SNIFF_BYTES = 64 * 1024
@@ -51,8 +52,10 @@ def detect(member: Opened) -> type[Reader]:
 
 
 def _load_builtins() -> None:
-    if _REGISTRY:
+    global _BUILTINS_LOADED
+    if _BUILTINS_LOADED:
         return
+    _BUILTINS_LOADED = True
     # imported for their @register side effect
     from intercop.evidence.readers import (  # noqa: F401
         csvfile,

@@ -1,0 +1,1 @@
+"""Identity: normalised identifiers and, later, accounts resolved into persons."""

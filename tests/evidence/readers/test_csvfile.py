@@ -1,0 +1,92 @@
+"""The CSV reader: dialects, headers, encodings, ragged rows with their line numbers."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from intercop.errors import InputError
+from intercop.evidence.quarantine import Quarantine
+from intercop.evidence.readers.csvfile import CsvReader, unique_names
+from intercop.evidence.source import Opened, fingerprint
+from tests.evidence.readers.test_postgres import ListSink
+
+
+def read(tmp_path: Path, name: str, data: bytes) -> tuple[ListSink, list[dict[str, object]]]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    member = Opened(f"seized.zip!{name}", fingerprint(path), lambda: path.open("rb"))
+    sink = ListSink()
+    q = Quarantine(tmp_path / "q.ndjson")
+    CsvReader(batch_rows=2).read(member, sink, q)
+    q.close()
+    items = [json.loads(x) for x in q.path.read_text().splitlines()] if q.path.exists() else []
+    return sink, items
+
+
+NASTY = (
+    "name,email,,name,note\r\n"
+    'Jan,jan@example.nl,1,a,"multi\nline ""quoted"", with comma"\r\n'
+    "ragged,only\r\n"
+    '日本,🎉,3,c,"tab\there \\ back"\r\n'
+    "\r\n"
+    "Zoë,z@example.se,4,d,\r\n"
+).encode()
+
+
+def test_header_names_quotes_newlines_and_ragged_rows(tmp_path: Path) -> None:
+    sink, items = read(tmp_path, "customers.csv", b"\xef\xbb\xbf" + NASTY)
+    schema = sink.schemas["customers"]
+    assert schema.column_names == ("name", "email", "col_3", "name_2", "note")
+    assert {c.sql_type for c in schema.columns} == {"text"}
+    rows = sink.table("customers").to_pylist()
+    assert [r["name"] for r in rows] == ["Jan", "日本", "Zoë"]
+    assert rows[0]["note"] == 'multi\nline "quoted", with comma'
+    assert rows[1]["note"] == "tab\there \\ back"
+    assert rows[2]["note"] == ""
+    assert [(i["line"], i["raw"]) for i in items] == [(4, "ragged,only")]  # after a 2-line row
+
+
+def test_cp1252_lines_are_repaired_and_reported(tmp_path: Path) -> None:
+    sink, items = read(tmp_path, "m.csv", "id;name\n1;café\n2;ok\n".encode("cp1252"))
+    assert sink.table("m").column("name").to_pylist() == ["café", "ok"]
+    assert [(i["line"], i["reason"]) for i in items] == [
+        (2, "repaired: not UTF-8, decoded as cp1252")
+    ]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiters_are_sniffed(tmp_path: Path, delimiter: str) -> None:
+    lines = ["user,mail,city", "a b,a@x.nl,Den Haag", "c,c@y.fi,Oulu", "d,d@z.pt,Porto"]
+    data = "\n".join(line.replace(",", delimiter) for line in lines) + "\n"
+    sink, items = read(tmp_path, "t.txt", data.encode())
+    assert sink.schemas["t"].column_names == ("user", "mail", "city")
+    assert sink.table("t").column("city").to_pylist() == ["Den Haag", "Oulu", "Porto"]
+    assert items == []
+
+
+def test_without_header_columns_are_numbered(tmp_path: Path) -> None:
+    sink, _ = read(tmp_path, "n.csv", b"1,jan@x.nl,2024-01-01\n2,piet@y.nl,2024-02-02\n")
+    assert sink.schemas["n"].column_names == ("col_1", "col_2", "col_3")
+    assert sink.table("n").num_rows == 2
+
+
+def test_empty_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="empty"):
+        read(tmp_path, "e.csv", b"")
+
+
+def test_unique_names() -> None:
+    assert unique_names(["a", "a", " ", "a_2", "a"]) == ["a", "a_2", "col_3", "a_2_2", "a_3"]
+
+
+def test_sniff() -> None:
+    assert CsvReader.sniff(NASTY, "c.csv") >= 0.5
+    assert CsvReader.sniff(b"a\tb\n1\t2\n3\t4\n", "export") >= 0.3
+    assert CsvReader.sniff(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(300), "a.jpg") < 0.3
+    assert CsvReader.sniff(b"", "a.csv") < 0.3
+    assert CsvReader.sniff(random.Random(2).randbytes(4096), "x.csv") < 0.3
+    assert CsvReader.sniff(b'[{"a": 1}]', "x.json") < 0.3
