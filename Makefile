@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	INTERCOP_HOME=$(DEMO_HOME) $(BIN)/python -m intercop.demo
+	$(BIN)/intercop --workspace $(DEMO_HOME) demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import measure, median  # noqa: E402
+from measure import measure, median
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent
@@ -37,8 +37,10 @@ def restore_seconds(dump: Path) -> tuple[float, float]:
     """Time `mysql db < dump` into a fresh scratch database; returns (seconds, peak MB)."""
     client = mysql_client()
     base = [client, "-h127.0.0.1", "-uroot"]
-    subprocess.run([*base, "-e", "DROP DATABASE IF EXISTS intercop_bench; "
-                    "CREATE DATABASE intercop_bench"], check=True)
+    subprocess.run(
+        [*base, "-e", "DROP DATABASE IF EXISTS intercop_bench; CREATE DATABASE intercop_bench"],
+        check=True,
+    )
     try:
         run = measure([*base, "intercop_bench"], stdin=dump)
     finally:
@@ -58,8 +60,19 @@ def main() -> None:
     dump = args.work / f"booter-{args.size_mb}mb.sql"
     if not dump.exists():
         print(f"generating {dump} ...", flush=True)
-        gen = measure([INTERCOP, "synth", "booter", "--out", str(dump),
-                       "--size-mb", str(args.size_mb), "--seed", "1"])
+        gen = measure(
+            [
+                INTERCOP,
+                "synth",
+                "booter",
+                "--out",
+                str(dump),
+                "--size-mb",
+                str(args.size_mb),
+                "--seed",
+                "1",
+            ]
+        )
         print(f"  {gen.seconds:.1f} s", flush=True)
     size_mb = dump.stat().st_size / 1e6
 
@@ -68,14 +81,35 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=args.work) as ws:
             env = {"INTERCOP_HOME": ws}
             measure([INTERCOP, "init"], env=env)
-            run = measure([INTERCOP, "ingest", str(dump), "--platform", "bench", "--kind",
-                           "booter", "--json"], env=env)
+            run = measure(
+                [
+                    INTERCOP,
+                    "ingest",
+                    str(dump),
+                    "--platform",
+                    "bench",
+                    "--kind",
+                    "booter",
+                    "--json",
+                ],
+                env=env,
+            )
             summary = json.loads(run.stdout)
             rows = sum(summary["tables"].values())
-            runs.append({"seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb, "rows": rows,
-                         "events": summary["events"], "accounts": summary["accounts"]})
-            print(f"ingest run {i + 1}: {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB, "
-                  f"{rows:,} rows", flush=True)
+            runs.append(
+                {
+                    "seconds": run.seconds,
+                    "peak_rss_mb": run.peak_rss_mb,
+                    "rows": rows,
+                    "events": summary["events"],
+                    "accounts": summary["accounts"],
+                }
+            )
+            print(
+                f"ingest run {i + 1}: {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB, "
+                f"{rows:,} rows",
+                flush=True,
+            )
 
     restores = []
     for i in range(args.restore_repeat):
@@ -89,8 +123,11 @@ def main() -> None:
     result = {
         "benchmark": "ingest",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "dump_mb": round(size_mb, 1),
         "rows": rows,
         "ingest_runs": runs,

@@ -40,16 +40,24 @@ def mariadb() -> Iterator[dict[str, object]]:
         "client": client,
     }
     probe = subprocess.run(
-        [str(client), f"-h{params['host']}", f"-P{params['port']}", f"-u{params['user']}",
-         "-e", "SELECT 1"],
+        [
+            str(client),
+            f"-h{params['host']}",
+            f"-P{params['port']}",
+            f"-u{params['user']}",
+            "-e",
+            "SELECT 1",
+        ],
         capture_output=True,
         text=True,
         timeout=20,
         check=False,
     )
     if probe.returncode != 0:
-        service_missing(f"MariaDB at {params['host']}:{params['port']} not reachable: "
-                        f"{probe.stderr.strip()[:200]}")
+        service_missing(
+            f"MariaDB at {params['host']}:{params['port']} not reachable: "
+            f"{probe.stderr.strip()[:200]}"
+        )
     yield params
 
 
@@ -68,6 +76,7 @@ def postgres() -> Iterator[list[str]]:
     probe = subprocess.run([str(psql), *conn, "-Atc", "SELECT 1"], capture_output=True,
                            text=True, timeout=20, check=False)  # fmt: skip
     if probe.returncode != 0:
-        service_missing(f"PostgreSQL at {conn[1]}:{conn[3]} not reachable: "
-                        f"{probe.stderr.strip()[:200]}")
+        service_missing(
+            f"PostgreSQL at {conn[1]}:{conn[3]} not reachable: {probe.stderr.strip()[:200]}"
+        )
     yield conn

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from intercop import __version__
-from intercop.cli import datasets, ingest, mapping, synth
+from intercop.cli import datasets, demo, ingest, mapping, synth
 from intercop.cli.context import STATE, err, out, print_json
 from intercop.errors import IntercopError
 from intercop.logconfig import configure
@@ -68,27 +68,19 @@ app.command("ingest")(ingest.ingest)
 app.command("datasets")(datasets.list_datasets)
 app.add_typer(datasets.dataset_app, name="dataset")
 app.add_typer(mapping.app, name="mapping")
+app.command("demo")(demo.demo)
 
 
 def main() -> None:
-    """Console script: run the app; an ``IntercopError`` is one line on stderr, exit 1."""
+    """Console script: an ``IntercopError`` becomes one line on stderr and exit code 1.
+
+    Usage errors are reported by Typer itself (exit code 2).
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except IntercopError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-written was kept")
         sys.exit(130)
-    except Exception as exc:  # click usage errors come through here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

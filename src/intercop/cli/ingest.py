@@ -11,7 +11,8 @@ import typer
 from intercop.cli.context import STATE, out, print_json
 from intercop.cli.progress import byte_progress
 from intercop.errors import InputError
-from intercop.evidence.ingest import IngestRequest, ingest as run_ingest
+from intercop.evidence.ingest import IngestRequest
+from intercop.evidence.ingest import ingest as run_ingest
 
 
 def parse_date(value: str | None, option: str) -> date | None:
@@ -29,9 +30,7 @@ def parse_date(value: str | None, option: str) -> date | None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Seized files (dumps, archives, tables).")],
     platform: Annotated[str, typer.Option("--platform", "-p", help="Name of the platform.")],
-    kind: Annotated[
-        str, typer.Option(help="booter | forum | market | other")
-    ] = "other",
+    kind: Annotated[str, typer.Option(help="booter | forum | market | other")] = "other",
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="YAML mapping overriding detection.")
     ] = None,
@@ -41,9 +40,12 @@ def ingest(
     agency: Annotated[
         str | None, typer.Option(help="Owner agency (country code); default $INTERCOP_AGENCY.")
     ] = None,
-    legal_basis: Annotated[str, typer.Option("--legal-basis", help="Warrant or case reference.")] = "",
+    legal_basis: Annotated[
+        str, typer.Option("--legal-basis", help="Warrant or case reference.")
+    ] = "",
     fmt: Annotated[
-        str | None, typer.Option("--format", help="Force a reader: mysql, postgres, sqlite, csv, json.")
+        str | None,
+        typer.Option("--format", help="Force a reader: mysql, postgres, sqlite, csv, json."),
     ] = None,
     explain: Annotated[bool, typer.Option(help="Print the mapping chosen and why.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
@@ -72,11 +74,15 @@ def ingest(
         return
     m = result.manifest
     if result.created:
-        out.print(f"Dataset [bold]{m.dataset_id}[/bold] ({m.platform}, {m.kind}) ingested "
-                  f"in {m.seconds:.1f} s")
+        out.print(
+            f"Dataset [bold]{m.dataset_id}[/bold] ({m.platform}, {m.kind}) ingested "
+            f"in {m.seconds:.1f} s"
+        )
     else:
-        out.print(f"These bytes are already dataset [bold]{m.dataset_id}[/bold] "
-                  f"({m.platform}); nothing to do")
+        out.print(
+            f"These bytes are already dataset [bold]{m.dataset_id}[/bold] "
+            f"({m.platform}); nothing to do"
+        )
     if explain:
         from intercop.cli.mapping import render_mapping
 

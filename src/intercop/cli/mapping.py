@@ -13,7 +13,9 @@ from intercop.evidence.ingest import draft_mapping
 from intercop.evidence.known import dump
 from intercop.evidence.mapping import Mapping
 
-app = typer.Typer(help="Platform mappings: which table and column means what.", no_args_is_help=True)
+app = typer.Typer(
+    help="Platform mappings: which table and column means what.", no_args_is_help=True
+)
 
 
 @app.command("init")

@@ -171,11 +171,13 @@ class Parts:
             country = self._text(s, "t", ColumnRole.COUNTRY)
             out.append(
                 f"SELECT {self.ds} AS dataset_id, {self._account_key(s, 't')} AS account_key, "
-                f"{self.platform} AS platform, {self._text(s, 't', ColumnRole.USERNAME)} AS username, "
+                f"{self.platform} AS platform, "
+                f"{self._text(s, 't', ColumnRole.USERNAME)} AS username, "
                 f"{email} AS email, {self._text(s, 't', ColumnRole.DISPLAY_NAME)} AS display_name, "
                 f"{self._text(s, 't', ColumnRole.FIRST_NAME)} AS first_name, "
                 f"{self._text(s, 't', ColumnRole.LAST_NAME)} AS last_name, {birth} AS birth_date, "
-                f"{self._text(s, 't', ColumnRole.PHONE)} AS phone, upper({country}) AS country_claimed, "
+                f"{self._text(s, 't', ColumnRole.PHONE)} AS phone, "
+                f"upper({country}) AS country_claimed, "
                 f"{self._time(s, 't', ColumnRole.REGISTERED_AT)} AS registered_at, "
                 f"{self._time(s, 't', ColumnRole.LAST_SEEN_AT)} AS last_seen_at, "
                 f"{role} AS role, {literal(s.table)} AS source_table "
@@ -219,8 +221,9 @@ class Parts:
         """One view per source: its rows with ``__account_key`` and ``__user_ref``."""
         out = []
         for s in self.sources:
+            joins: list[str] = []
             if s.mapping.role is TableRole.USERS:
-                key, ref, joins = self._account_key(s, "t"), "CAST(NULL AS VARCHAR)", []
+                key, ref = self._account_key(s, "t"), "CAST(NULL AS VARCHAR)"
             else:
                 key, ref, joins = self._resolve(s)
             out.append(

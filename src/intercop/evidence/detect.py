@@ -202,6 +202,9 @@ def _table_role(
     concepts = {e.concept for e in evs if e.concept is not None}
     pk = set(schema.primary_key)
     has_ref = any(e.concept in _REFS and e.name not in pk for e in evs)
+    child = any(e.concept is Concept.ROW_ID for e in evs) and any(
+        e.concept is Concept.USER_ID and e.name not in pk for e in evs
+    )
     by_name = table_role_by_name(schema.name, prefix)
     scores: dict[TableRole, tuple[int, list[str]]] = {}
     for role, weights in _WEIGHTS.items():
@@ -210,10 +213,8 @@ def _table_role(
         why = [c.value for c in sorted(hits)]
         if by_name and by_name[0] is role:
             score += by_name[1]
-        if role is TableRole.USERS and any(e.concept is Concept.USER_ID for e in evs) and has_ref:
-            # a users table does not point at another user (except its own key)
-            if not any(e.concept is Concept.USER_ID and e.name in pk for e in evs):
-                score -= 3
+        if role is TableRole.USERS and child:
+            score -= 3  # a row id next to a user id: a child table of the users table
         if role is TableRole.LOGINS and (Concept.IP not in concepts or not has_ref):
             score -= 3
         if role in (TableRole.POSTS, TableRole.MESSAGES, TableRole.TICKETS) and not has_ref:
@@ -265,12 +266,14 @@ def _context(
         keys = [e.name for e in evs if e.concept in (Concept.ROW_ID, Concept.USER_ID)]
         ctx.account_key = pk[0] if len(pk) == 1 else (keys[0] if keys else None)
         registered = [e.name for e in evs if e.concept is Concept.REGISTERED]
-        times = [e.name for e in evs if e.concept is Concept.TIME and not e.by_value]
-        ctx.registered = (registered or times or [None])[0]
+        named = [e.name for e in evs if e.concept is Concept.TIME and not e.by_value]
+        ctx.registered = next(iter(registered or named), None)
     else:
-        exact = [e.name for e in evs if e.concept is Concept.TIME and "contains" not in e.why]
-        loose = [e.name for e in evs if e.concept is Concept.TIME and e.name not in exact]
-        ctx.time = (exact or loose or [None])[0]
+        found = [e for e in evs if e.concept is Concept.TIME]
+        exact = [e.name for e in found if not e.by_value and "contains" not in e.why]
+        loose = [e.name for e in found if not e.by_value and e.name not in exact]
+        by_value = [e.name for e in found if e.by_value]
+        ctx.time = next(iter(exact or loose or by_value), None)
     if role is TableRole.MESSAGES:
         senders = [
             e.name

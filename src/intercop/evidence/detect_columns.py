@@ -109,6 +109,8 @@ def _by_values(p: Profile) -> tuple[Concept, str] | None:
             return concept, why
     if p.is_datetime:
         return Concept.TIME, "date-time values"
+    if p.is_epoch_s:
+        return Concept.TIME, "epoch-second values"
     if p.most("long"):
         return Concept.TEXT, "long text values"
     return None
@@ -208,18 +210,18 @@ def column_role(e: Evidence, table: TableRole, ctx: TableContext) -> ColumnMappi
     if c in (Concept.TIME, Concept.REGISTERED, Concept.LAST_SEEN):
         return _time_role(e, table, ctx)
     if c is Concept.BIRTH:
-        fmt, values = time_format(p)
-        return _result(e, ColumnRole.BIRTH_DATE, fmt, values)
+        when, values = time_format(p)
+        return _result(e, ColumnRole.BIRTH_DATE, when, values)
     if c is Concept.BTC:
         return _result(e, ColumnRole.BTC_ADDRESS)
     if c in _CONTACTS:
         return _result(e, ColumnRole.CONTACT, _CONTACTS[c])
     if c in _USERS_ONLY and is_users:
-        fmt = "flag" if c is Concept.ROLE and p.kind == "bool" else None
-        return _result(e, _USERS_ONLY[c], fmt)
+        flag = "flag" if c is Concept.ROLE and p.kind == "bool" else None
+        return _result(e, _USERS_ONLY[c], flag)
     if c in _PAYMENTS_ONLY and table is TableRole.PAYMENTS:
-        fmt = "cents" if c is Concept.AMOUNT and "cent" in e.name.lower() else None
-        return _result(e, _PAYMENTS_ONLY[c], fmt)
+        cents = "cents" if c is Concept.AMOUNT and "cent" in e.name.lower() else None
+        return _result(e, _PAYMENTS_ONLY[c], cents)
     if c in (Concept.TEXT, Concept.SUBJECT) and table in _TEXT_TABLES:
         return _result(e, ColumnRole.TEXT, "subject" if c is Concept.SUBJECT else None)
     if c is Concept.RECIPIENT and table is TableRole.MESSAGES:

@@ -75,7 +75,7 @@ _EXACT: dict[Concept, frozenset[str]] = {
         "username uname login loginname nick nickname handle gebruikersnaam gebruiker"
         " usuario nomeusuario nomedeusuario utilizador benutzername benutzer utilisateur"
         " pseudo nomutilisateur nombreusuario screenname author poster postername"
-        " lastposter member inlognaam"
+        " member inlognaam membername memberlogin accountname userlogin loginname nomeutilizador"
     ),
     Concept.EMAIL: _words(
         "email mail emailaddress emailadres mailadres emailadresse correo correoelectronico"
@@ -215,7 +215,7 @@ _PARTS: tuple[tuple[Concept, frozenset[str]], ...] = (
     (Concept.AMOUNT, _words("amount price")),
     (Concept.HOST, _words("target host url domain")),
     (Concept.PORT, _words("port")),
-    (Concept.USERNAME, _words("username")),
+    (Concept.USERNAME, _words("username membername")),
     (Concept.TIME, _words("date time at")),
 )
 
@@ -260,6 +260,12 @@ _TABLE_PARTS: tuple[tuple[TableRole, tuple[str, ...]], ...] = (
     (TableRole.USERS, ("users", "member", "usuario", "gebruiker", "account", "customer")),
 )
 
+_ID_WORDS = _words("id uid nr no")
+_USER_WORDS = _words(
+    "user member account customer client klant gebruiker usuario utilizador cliente kunde"
+    " benutzer utilisateur owner author poster sender from"
+)
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -281,6 +287,8 @@ def column_concept(name: str) -> tuple[Concept, str] | None:
         if key in names:
             return concept, f"name '{name}'"
     parts = words(name)
+    if len(parts) >= 2 and set(parts) & _ID_WORDS and set(parts) & _USER_WORDS:
+        return Concept.USER_ID, f"name '{name}' (an id of a user)"
     joined = {"".join(parts[i : i + 2]) for i in range(len(parts))} | set(parts)
     for concept, names in _PARTS:
         hit = joined & names

@@ -40,11 +40,15 @@ def countries_of(ips: list[str]) -> dict[str, str]:
 def account_countries(canonical: Path) -> dict[str, str]:
     """Country of each account of one dataset, by the majority of its IP sightings."""
     identifiers = canonical / "identifiers.parquet"
-    rows = duckdb.sql(
-        "SELECT account_key, value, sum(count)::BIGINT FROM read_parquet(?) "
-        "WHERE kind = 'ip' AND account_key IS NOT NULL GROUP BY ALL",
-        params=[str(identifiers)],
-    ).fetchall()
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT account_key, value, sum(count)::BIGINT FROM read_parquet(?) "
+            "WHERE kind = 'ip' AND account_key IS NOT NULL GROUP BY ALL",
+            [str(identifiers)],
+        ).fetchall()
+    finally:
+        con.close()
     lookup = countries_of(sorted({str(r[1]) for r in rows}))
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     for account, ip, count in rows:

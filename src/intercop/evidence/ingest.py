@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -278,7 +278,8 @@ def _tracked(member: Opened, base: int, progress: Progress | None) -> Opened:
     opener = member.open
 
     def open_tracked() -> BinaryIO:
-        return _ProgressStream(opener(), lambda n: progress(base + n, member.name))
+        stream = _ProgressStream(opener(), lambda n: progress(base + n, member.name))
+        return cast(BinaryIO, stream)
 
     return Opened(name=member.name, source=member.source, open=open_tracked, path=member.path)
 

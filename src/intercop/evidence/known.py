@@ -29,7 +29,7 @@ from intercop.evidence.schema import TableSchema
 log = logging.getLogger(__name__)
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_YAML_WORDS = frozenset("y n yes no true false on off null none ~".split())
+_YAML_WORDS = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "null", "none", "~"])
 
 
 class BuiltIn:
@@ -116,7 +116,8 @@ def merge(detected: Mapping, override: Mapping) -> Mapping:
     tables.update(override.tables)
     software = override.software if override.software != "detected" else detected.software
     description = override.description or detected.description
-    return Mapping(software=software, description=description, tables=tables)
+    timezone = override.timezone or detected.timezone
+    return Mapping(software=software, description=description, timezone=timezone, tables=tables)
 
 
 def check(
@@ -173,10 +174,10 @@ def _parse(text: str, path: Path) -> tuple[Mapping, dict[str, Any]]:
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])
-        line = _line_of(node, loc)
-        field = ".".join(str(p) for p in loc) or "(top)"
+        where = _line_of(node, loc)
+        name = ".".join(str(p) for p in loc) or "(top)"
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise MappingError(f"line {line}: field {field}: {error['msg']}{more}", path=path) from exc
+        raise MappingError(f"line {where}: field {name}: {error['msg']}{more}", path=path) from exc
     if not isinstance(match, dict):
         raise MappingError(
             f"line {_line_of(node, ('match',))}: 'match' must be a mapping", path=path
@@ -208,8 +209,11 @@ def dump(mapping: Mapping) -> str:
         "# Comments say why each role was chosen; they are ignored when loading.",
         f"software: {_scalar(mapping.software)}",
         f"description: {_scalar(mapping.description)}",
+        "# timezone: Europe/Amsterdam   (zone of DATETIME values; UTC when unset)",
         "tables:",
     ]
+    if mapping.timezone:
+        lines[-2] = f"timezone: {_scalar(mapping.timezone)}"
     for name, table in mapping.tables.items():
         lines.append(f"  {_scalar(name)}:{_comment(table.reason)}")
         lines.append(f"    role: {table.role.value}")

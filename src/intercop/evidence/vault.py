@@ -106,7 +106,9 @@ class Vault:
             if self.exists(manifest.dataset_id):
                 log.info("dataset %s appeared meanwhile; keeping the first", manifest.dataset_id)
                 return False
-            raise VaultError(f"could not move dataset {manifest.dataset_id} into place: {exc}")
+            raise VaultError(
+                f"could not move dataset {manifest.dataset_id} into place: {exc}"
+            ) from exc
         _fsync_dir(self.root)
         for path in [target, *target.rglob("*")]:
             # immutable: read-only files and folders (the owner can still delete by retention)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from intercop.synth.platforms import PlatformSpec
 
@@ -67,8 +68,11 @@ class Timeline:
         self.seed = seed
         self.platforms = tuple(sorted(platforms, key=lambda p: p.seized_on))
         self.warning_effect = warning_effect
+        # every platform pass asks for every person; a bounded cache spares the
+        # recomputation in scenarios up to ~100k persons without unbounded memory
+        self.history = lru_cache(maxsize=100_000)(self._history)
 
-    def history(self, index: int) -> History:
+    def _history(self, index: int) -> History:
         """The history of person ``index``."""
         rng = random.Random(f"{self.seed}:history:{index}")
         activity = min(12.0, rng.paretovariate(1.6))

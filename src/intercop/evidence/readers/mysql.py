@@ -26,6 +26,7 @@ from intercop.evidence.readers.mysql_ddl import (
     tokens,
     with_keys,
 )
+from intercop.evidence.readers.mysql_handoff import run_with_handoff
 from intercop.evidence.readers.mysql_stream import (
     CHUNK,
     COMMENT_START,
@@ -101,10 +102,12 @@ class MySQLDumpReader(Reader):
         batch_rows: int = 65_536,
         chunk_size: int = CHUNK,
         tokenizer: Tokenizer | None = None,
+        threaded: bool = True,
     ) -> None:
         super().__init__(batch_rows)
         self.chunk_size = chunk_size
         self.tokenizer = tokenizer or FAST_TOKENIZE
+        self.threaded = threaded
 
     @classmethod
     def sniff(cls, head: bytes, name: str) -> float:
@@ -123,8 +126,14 @@ class MySQLDumpReader(Reader):
         return 0.2 if name.lower().endswith(".sql") else 0.0
 
     def read(self, member: Opened, sink: TableSink, quarantine: Quarantine) -> None:
-        with member.open() as stream:
-            _DumpReading(self, member.name, stream, sink, quarantine).run()
+        def produce(target: TableSink) -> None:
+            with member.open() as stream:
+                _DumpReading(self, member.name, stream, target, quarantine).run()
+
+        if self.threaded:
+            run_with_handoff(produce, sink)
+        else:
+            produce(sink)
 
 
 class _DumpReading:

@@ -55,6 +55,21 @@ class Converted:
 
 def convert(spec: ColumnSpec, buffers: ColumnBuffers, legacy: bool = False) -> Converted:
     """Convert one column of tokenized values to ``spec.arrow_type``."""
+    result = _convert(spec, buffers, legacy)
+    if (
+        spec.category == "datetime"
+        and (spec.length or 0) < 6
+        and result.array.null_count < len(result.array)
+    ):
+        # DATETIME(n) keeps n fractional digits; MariaDB truncates the others
+        digits = spec.length or 0
+        result.array = pc.floor_temporal(
+            result.array, multiple=10 ** (6 - digits), unit="microsecond"
+        )
+    return result
+
+
+def _convert(spec: ColumnSpec, buffers: ColumnBuffers, legacy: bool) -> Converted:
     kinds, offsets, data = buffers
     n = len(kinds)
     text_column = spec.category in _TEXT or spec.category == "string"

@@ -366,7 +366,8 @@ def _map_type(
     if base == "date":
         return "date", pa.date32(), None
     if base in ("datetime", "timestamp"):
-        return "datetime", pa.timestamp("us"), None
+        # length: the fractional-second digits kept (MariaDB truncates the rest)
+        return "datetime", pa.timestamp("us"), length or 0
     if base == "time":
         return "time", pa.string(), None
     if base == "year":

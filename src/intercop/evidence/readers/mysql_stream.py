@@ -11,6 +11,8 @@ import re
 from functools import lru_cache
 from typing import BinaryIO
 
+from intercop.evidence.readers.mysql_values import FAST_NEWLINES
+
 #: bytes read at a time
 CHUNK = 8 << 20
 #: the largest single statement (other than INSERT) or row kept in memory
@@ -97,6 +99,6 @@ class Window:
         """1-based line number of ``buf[index]``."""
         if index < self._cursor:
             self._cursor, self._cursor_line = 0, self._line
-        self._cursor_line += self.buf.count(b"\n", self._cursor, index)
+        self._cursor_line += FAST_NEWLINES(self.buf, self._cursor, index)
         self._cursor = index
         return self._cursor_line

@@ -295,13 +295,17 @@ def tokenize(
     return status, p, rows, state, columns, starts.tobytes(), bad
 
 
-def _compiled() -> Tokenizer | None:
-    try:
-        from intercop.evidence.readers import mysql_cvalues
-    except ImportError:
-        return None
-    return mysql_cvalues.tokenize
+def newlines(buf: bytes, start: int, end: int) -> int:
+    """Count of line feeds in ``buf[start:end]``."""
+    return buf.count(b"\n", start, end)
 
 
-#: the compiled tokenizer when built, else the pure-Python one
-FAST_TOKENIZE: Tokenizer = _compiled() or tokenize
+try:
+    from intercop.evidence.readers import mysql_cvalues
+except ImportError:  # not built: the pure-Python twins
+    #: the compiled tokenizer when built, else the pure-Python one
+    FAST_TOKENIZE: Tokenizer = tokenize
+    FAST_NEWLINES: Callable[[bytes, int, int], int] = newlines
+else:
+    FAST_TOKENIZE = mysql_cvalues.tokenize
+    FAST_NEWLINES = mysql_cvalues.newlines
