@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from intercop.evidence.ingest import IngestRequest, IngestResult, ingest
+from intercop.settings import Settings
+from intercop.synth import Scenario, generate_takedowns
 from intercop.workspace import Workspace, init_workspace
 
 REQUIRE = os.environ.get("INTERCOP_REQUIRE_SERVICES", "") not in ("", "0", "false")
@@ -80,3 +83,28 @@ def postgres() -> Iterator[list[str]]:
             f"PostgreSQL at {conn[1]}:{conn[3]} not reachable: {probe.stderr.strip()[:200]}"
         )
     yield conn
+
+
+@pytest.fixture(scope="session")
+def takedowns(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    """A small synthetic takedown scenario shared by the ingest tests."""
+    return generate_takedowns(tmp_path_factory.mktemp("takedowns"), seed=3, scale=0.3)
+
+
+@pytest.fixture(scope="session")
+def ingested(
+    tmp_path_factory: pytest.TempPathFactory, takedowns: Scenario
+) -> tuple[Workspace, dict[str, IngestResult]]:
+    """Every file of ``takedowns`` ingested into one workspace, by file path."""
+    ws = init_workspace(tmp_path_factory.mktemp("ingested") / "ws")
+    settings = Settings()
+    results = {}
+    for f in takedowns.files:
+        request = IngestRequest(
+            paths=(takedowns.out / f.path,),
+            platform=f.platform,
+            kind=f.kind,
+            seized_on=f.seized_on,
+        )
+        results[f.path] = ingest(ws, request, settings)
+    return ws, results

@@ -260,8 +260,13 @@ class PostgresReader(Reader):
             re.search(r"^(CREATE TABLE|INSERT INTO) ", text, re.M)
         ):
             score = 0.5
-        if "`" in text or re.search(r"ENGINE\s*=|/\*!\d{5}|LOCK TABLES", text):
-            score = min(score, 0.2)  # MySQL dialect: backquotes, engines, conditional comments
+        # MySQL dialect (backquoted DDL, engines, conditional comments) outweighs weak
+        # signals, but not pg_dump's own header or COPY blocks (data may hold backquotes)
+        mysql_ddl = re.search(
+            r"(CREATE TABLE|INSERT INTO)\s+`|ENGINE\s*=|/\*!\d{5}|LOCK TABLES", text
+        )
+        if score < 0.9 and mysql_ddl:
+            score = min(score, 0.2)
         return score
 
     def read(self, member: Opened, sink: TableSink, quarantine: Quarantine) -> None:
