@@ -101,24 +101,34 @@ def _jpeg(path: Path) -> str:
 
 
 def _bomb(path: Path) -> str:
-    """Gzip of zeros: one compressed MiB block repeated, so it is written in a blink."""
-    block = bytes(1 << 20)
+    """Gzip of a valid dump whose rows repeat: one compressed block written again and again.
+
+    It starts like any mysqldump, so only the expansion guard (not sniffing) stops it.
+    """
+    header = (
+        b"-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB\n"
+        b"/*!40101 SET NAMES utf8mb4 */;\n"
+        b"CREATE TABLE `flood` (\n  `id` int(11) NOT NULL,\n  `v` varchar(64)\n);\n"
+    )
+    row = b"(1,'0000000000000000000000000000000000000000'),"
+    block = b"INSERT INTO `flood` VALUES " + row * ((1 << 20) // len(row)) + b"(2,'');\n"
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     # a full flush resets the compressor, so the same input gives the same bytes again
-    first = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    head = packer.compress(header) + packer.flush(zlib.Z_FULL_FLUSH)
     again = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
     count = BOMB_BYTES // len(block)
-    crc = 0
+    total = len(header) + count * len(block)
+    crc = zlib.crc32(header)
     for _ in range(count):
         crc = zlib.crc32(block, crc)
     with path.open("wb") as out:
         out.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff")  # no name, no mtime
-        out.write(first)
-        for _ in range(count - 1):
+        out.write(head)
+        for _ in range(count):
             out.write(again)
         out.write(packer.flush(zlib.Z_FINISH))
-        out.write(struct.pack("<II", crc, BOMB_BYTES & 0xFFFFFFFF))
-    return f"gzip that expands to {BOMB_BYTES} bytes of zeros"
+        out.write(struct.pack("<II", crc, total & 0xFFFFFFFF))
+    return f"gzip of a dump that expands to {total} bytes of repeated rows"
 
 
 def generate_bad_inputs(out: Path) -> tuple[BadInput, ...]:
