@@ -1,4 +1,4 @@
-"""Bad seized files: a clear error naming the file, or quarantined and counted; never half a dataset."""
+"""Bad seized files: a clear one-line error, or quarantined and counted; never half a dataset."""
 
 from __future__ import annotations
 
