@@ -4,9 +4,10 @@ The dump is read in chunks through a ``Window``; statements other than INSERT
 are cut at their delimiter (quote- and comment-aware) and read as DDL where it
 matters (CREATE TABLE, ALTER TABLE ... ADD keys, DROP TABLE, SET NAMES/sql_mode,
 DELIMITER). INSERT/REPLACE values are tokenized tuple by tuple straight from the
-window, so a statement of any size costs one chunk of memory. Every statement
-or row that cannot be read is quarantined with the file name and 1-based line;
-reading goes on at the next row or statement.
+window, so a statement of any size costs one chunk of memory; a run of INSERTs
+with the same header (one-row INSERTs) is tokenized and converted as if it were
+one statement. Every statement or row that cannot be read is quarantined with
+the file name and 1-based line; reading goes on at the next row or statement.
 """
 
 from __future__ import annotations
@@ -320,7 +321,7 @@ class _DumpReading:
         while True:
             room = state.room if state is not None and not reason else 1 << 30
             status, pos, nrows, tuple_state, columns_out, starts, bad = self.reader.tokenizer(
-                w.buf, w.pos, ncols, room, tuple_state, w.eof, self.backslash
+                w.buf, w.pos, ncols, room, tuple_state, w.eof, self.backslash, header
             )
             for row_start, row_end, why in bad:
                 self._quarantine(why, w.buf[row_start:row_end], w.line_at(row_start), table_name)
