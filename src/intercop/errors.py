@@ -97,3 +97,26 @@ class VaultError(IntercopError):
     """The vault is inconsistent or could not be written."""
 
     hint = "Nothing was half-written; fix the cause and run the command again"
+
+
+class LinkageError(IntercopError):
+    """The linkage model or the engine running it failed.
+
+    ``engine`` names the engine (duckdb, spark) when known; ``sql`` holds the statement
+    that failed, for the log, when the engine reported one.
+    """
+
+    hint = "Run resolve again with --retrain; if it fails again, report the log"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        engine: str | None = None,
+        sql: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sql = sql
+        prefix = f"{engine} engine: " if engine else ""
+        super().__init__(f"{prefix}{message}", hint=hint)

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     batch_rows: int = Field(default=65_536, description="rows per Arrow batch while ingesting")
     retention_days: int = Field(default=5 * 365, description="default retention of a dataset")
     user: str | None = Field(default=None, description="acting user of CLI commands")
+    database_url: str | None = Field(
+        default=None,
+        description="case store (SQLAlchemy URL); default sqlite:///<workspace>/cases.db",
+    )
 
 
 def get_settings() -> Settings:

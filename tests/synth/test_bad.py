@@ -62,7 +62,9 @@ def test_ragged_csv_and_empty_and_jpeg(bad_dir: Path) -> None:
 def test_bomb_expands_enormously(bad_dir: Path) -> None:
     path = bad_dir / "bomb.sql.gz"
     packed = path.read_bytes()
-    assert packed[:2] == b"\x1f\x8b" and len(packed) < BOMB_BYTES / 500
+    assert (
+        packed[:2] == b"\x1f\x8b" and len(packed) < BOMB_BYTES / 300
+    )  # beyond the default 200x guard
     _crc, size = struct.unpack("<II", packed[-8:])
     assert size == BOMB_BYTES & 0xFFFFFFFF
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)

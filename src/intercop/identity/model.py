@@ -1,0 +1,296 @@
+"""The probabilistic linkage model: Splink comparisons, blocking rules and training.
+
+Engine-neutral: this module describes *what* is compared and how the model is trained;
+``engines.py`` runs it on DuckDB or Spark. A trained model is Splink's JSON (the dict of
+``save_model_to_json``); it carries SQL of the dialect it was trained in, so an engine
+never runs it as is but rebuilds the settings in its own dialect and copies the trained
+parameters over (``settings_for``), refusing a model whose comparisons no longer fit.
+
+NULL (or an empty list) means "no evidence": Splink's null level, weight 0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from intercop.errors import LinkageError
+
+if TYPE_CHECKING:
+    from splink import Linker, SettingsCreator
+    from splink.internals.blocking_rule_creator import BlockingRuleCreator
+    from splink.internals.comparison_creator import ComparisonCreator
+
+log = logging.getLogger(__name__)
+
+#: the account id column of ``identity.record.ACCOUNT_RECORD``
+UNIQUE_ID = "uid"
+STRING_COLUMNS = (
+    "email",
+    "email_local",
+    "username_norm",
+    "username_stem",
+    "first_name",
+    "last_name",
+    "country",
+)
+LIST_COLUMNS = ("rare_ips",)
+DATE_COLUMNS = ("birth_date",)
+#: every column the model reads; engines register only these
+INPUT_COLUMNS = (UNIQUE_ID, *STRING_COLUMNS, *LIST_COLUMNS, *DATE_COLUMNS)
+
+#: recall assumed for the deterministic rules when estimating the prior
+DETERMINISTIC_RECALL = 0.6
+#: pairs sampled for u; the whole cartesian product of small workspaces is smaller
+U_MAX_PAIRS = 2e6
+U_SEED = 42
+MAX_EM_ITERATIONS = 25
+
+
+def _comparisons() -> list[ComparisonCreator]:
+    """One comparison per kind of evidence, levels from strongest to weakest."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import ColumnExpression
+
+    def null(col: str | ColumnExpression) -> Any:
+        return cll.NullLevel(col).configure(label_for_charts="no evidence")
+
+    def exact(col: str, *, tf: bool = False) -> Any:
+        return cll.ExactMatchLevel(col, term_frequency_adjustments=tf).configure(
+            label_for_charts="exact"
+        )
+
+    def jaro(col: str, threshold: float) -> Any:
+        return cll.JaroWinklerLevel(col, threshold).configure(
+            label_for_charts=f"jaro-winkler >= {threshold}"
+        )
+
+    def other() -> Any:
+        return cll.ElseLevel().configure(label_for_charts="different")
+
+    birth_year = ColumnExpression("birth_date").cast_to_string().substr(1, 4)
+    rare_ips = [
+        cll.ArrayIntersectLevel("rare_ips", n).configure(label_for_charts=f"{n}+ shared")
+        for n in (2, 1)
+    ]
+    return [
+        cl.CustomComparison(
+            [
+                null("email"),
+                exact("email"),
+                cll.LevenshteinLevel("email", 1).configure(label_for_charts="levenshtein <= 1"),
+                jaro("email", 0.95),
+                other(),
+            ],
+            output_column_name="email",
+            comparison_description="canonical e-mail",
+        ),
+        cl.CustomComparison(
+            [null("email_local"), exact("email_local", tf=True), jaro("email_local", 0.92), other()],
+            output_column_name="email_local",
+            comparison_description="e-mail local part",
+        ),
+        cl.CustomComparison(
+            [
+                null("username_norm"),
+                # "admin" and "test" are everyone's: the weight of an exact match
+                # falls with how common the name is
+                exact("username_norm", tf=True),
+                jaro("username_norm", 0.92),
+                jaro("username_norm", 0.8),
+                other(),
+            ],
+            output_column_name="username_norm",
+            comparison_description="username, folded",
+        ),
+        cl.CustomComparison(
+            [null("username_stem"), exact("username_stem", tf=True), other()],
+            output_column_name="username_stem",
+            comparison_description="username without trailing digits",
+        ),
+        cl.CustomComparison(
+            [null("rare_ips"), *rare_ips, cll.ElseLevel().configure(label_for_charts="none")],
+            output_column_name="rare_ips",
+            comparison_description="rare public IPs in common",
+        ),
+        cl.CustomComparison(
+            [
+                null("birth_date"),
+                exact("birth_date"),
+                cll.ExactMatchLevel(birth_year).configure(label_for_charts="same year"),
+                other(),
+            ],
+            output_column_name="birth_date",
+            comparison_description="birth date",
+        ),
+        *(
+            cl.CustomComparison(
+                [null(name), exact(name), jaro(name, 0.92), jaro(name, 0.8), other()],
+                output_column_name=name,
+                comparison_description=name.replace("_", " "),
+            )
+            for name in ("first_name", "last_name")
+        ),
+        cl.CustomComparison(
+            [null("country"), exact("country"), other()],
+            output_column_name="country",
+            comparison_description="country of the IPs",
+        ),
+    ]
+
+
+def prediction_rules() -> list[BlockingRuleCreator]:
+    """Blocking rules of prediction: pairs that share at least one strong key."""
+    from splink import block_on
+
+    return [
+        block_on("email"),
+        block_on("email_local"),
+        block_on("username_norm"),
+        block_on("username_stem"),
+        # one row per IP on each side, so a shared rare IP is an equi-join
+        block_on("rare_ips", arrays_to_explode=["rare_ips"]),
+        block_on("birth_date", "first_name"),
+    ]
+
+
+def deterministic_rules() -> list[BlockingRuleCreator]:
+    """Rules that admit almost no false pairs, for the prior ``P(match)``."""
+    from splink import block_on
+
+    return [block_on("email"), block_on("username_norm", "email_local")]
+
+
+def em_rules() -> list[BlockingRuleCreator]:
+    """EM passes; each leaves some comparisons free to be estimated."""
+    from splink import block_on
+
+    return [block_on("email"), block_on("username_norm"), block_on("email_local")]
+
+
+def settings() -> SettingsCreator:
+    """The untrained model: comparisons and prediction blocking rules."""
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name=UNIQUE_ID,
+        comparisons=_comparisons(),
+        blocking_rules_to_generate_predictions=prediction_rules(),
+        # Splink keeps each comparison's gamma (level) only with the matching columns;
+        # gamma and weight per comparison are the evidence of each pair
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        max_iterations=MAX_EM_ITERATIONS,
+    )
+
+
+def train(linker: Linker) -> dict[str, Any]:
+    """Train ``linker`` without labels and return the model as Splink JSON."""
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        deterministic_rules(), recall=DETERMINISTIC_RECALL
+    )
+    training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=U_SEED)
+    for rule in em_rules():
+        training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True
+        )
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    return model
+
+
+def prepare(records: pa.Table) -> pa.Table:
+    """The model's columns of ``records``, with empty strings and lists made NULL."""
+    missing = [c for c in INPUT_COLUMNS if c not in records.column_names]
+    if missing:
+        raise LinkageError(
+            f"the account records lack the column(s) {', '.join(missing)}",
+            hint="Build them with intercop.identity.records (schema ACCOUNT_RECORD)",
+        )
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {UNIQUE_ID: records[UNIQUE_ID]}
+    for name in STRING_COLUMNS:
+        col = records[name].cast(pa.string())
+        columns[name] = pc.if_else(pc.equal(pc.utf8_trim_whitespace(col), ""), None, col)
+    for name in LIST_COLUMNS:
+        col = records[name]
+        columns[name] = pc.if_else(pc.equal(pc.list_value_length(col), 0), None, col)
+    for name in DATE_COLUMNS:
+        columns[name] = records[name].cast(pa.date32())
+    return pa.table(columns)
+
+
+def settings_for(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """Splink settings in ``dialect`` carrying the trained parameters of ``model``."""
+    fresh = settings().create_settings_dict(dialect)
+    trained = {c.get("output_column_name"): c for c in model.get("comparisons", [])}
+    for comparison in fresh["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = trained.get(name, {}).get("comparison_levels", [])
+        if len(levels) != len(comparison["comparison_levels"]):
+            raise LinkageError(
+                f"the saved linkage model does not fit comparison {name!r}",
+                hint="It was trained with other comparisons; run resolve with --retrain",
+            )
+        for level, old in zip(comparison["comparison_levels"], levels, strict=True):
+            for key in ("m_probability", "u_probability", "tf_minimum_u_value"):
+                if key in old:
+                    level[key] = old[key]
+    prior = model.get("probability_two_random_records_match")
+    if not isinstance(prior, float | int) or not 0 < prior <= 1:
+        raise LinkageError(
+            "the saved linkage model has no probability_two_random_records_match",
+            hint="Run resolve with --retrain",
+        )
+    fresh["probability_two_random_records_match"] = float(prior)
+    return fresh
+
+
+def level_labels() -> dict[str, dict[int, str]]:
+    """Label of each gamma value, by comparison output column name."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in settings().create_settings_dict("duckdb")["comparisons"]:
+        levels = comparison["comparison_levels"]
+        # Splink numbers levels downwards from the strongest, the null level being -1
+        count = sum(1 for lv in levels if not lv.get("is_null_level"))
+        gammas: dict[int, str] = {}
+        rank = count - 1
+        for lv in levels:
+            if lv.get("is_null_level"):
+                gammas[-1] = lv["label_for_charts"]
+            else:
+                gammas[rank] = lv["label_for_charts"]
+                rank -= 1
+        labels[comparison["output_column_name"]] = gammas
+    return labels
+
+
+def load_or_train(
+    path: Path, records: pa.Table, trainer: Callable[[pa.Table], dict[str, Any]], *,
+    retrain: bool = False,
+) -> dict[str, Any]:
+    """The model saved at ``path``, trained with ``trainer`` first if absent or ``retrain``."""
+    if path.exists() and not retrain:
+        try:
+            model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise LinkageError(
+                f"{path}: the saved linkage model cannot be read ({exc})",
+                hint="Delete it or run resolve with --retrain",
+            ) from exc
+        log.info("linkage model loaded from %s", path)
+        return model
+    model = trainer(records)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(model, indent=2), encoding="utf-8")
+    tmp.replace(path)  # a crash never leaves half a model
+    log.info("linkage model trained and saved to %s", path)
+    return model
