@@ -179,12 +179,17 @@ def _build_ips(con: duckdb.DuckDBPyConnection, max_ip_share: int) -> None:
         "FROM ip_acc a JOIN ip_share s USING (ip) GROUP BY ALL",
         [max_ip_share],
     )
-    # weighted by sightings; ties go to the alphabetically first country (deterministic)
+    # weighted by sightings of the rare IPs first: a VPN exit's country is not its
+    # users'; all public IPs only break ties or stand in when no rare IP has a country;
+    # last ties go to the alphabetically first country (deterministic)
     con.execute(
         "CREATE TEMP TABLE acc_country AS SELECT dataset_id, account_key, "
-        "first(country ORDER BY w DESC, country) AS country FROM "
-        "(SELECT dataset_id, account_key, country, sum(sightings) AS w FROM ip_acc "
-        f"WHERE country <> '{UNKNOWN}' GROUP BY ALL) GROUP BY ALL"
+        "first(country ORDER BY w_rare DESC, w DESC, country) AS country FROM "
+        "(SELECT dataset_id, account_key, country, sum(sightings) AS w, "
+        "coalesce(sum(sightings) FILTER (WHERE s.accounts <= ?), 0) AS w_rare "
+        f"FROM ip_acc JOIN ip_share s USING (ip) WHERE country <> '{UNKNOWN}' GROUP BY ALL) "
+        "GROUP BY ALL",
+        [max_ip_share],
     )
 
 
