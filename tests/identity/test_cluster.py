@@ -61,3 +61,14 @@ def test_conflicting_birth_dates_go_to_review() -> None:
 def test_judgement_same_joins_even_within_a_dataset() -> None:
     result = cluster_accounts(_accounts("a:1", "a:2"), [Link("a:1", "a:2", "judgement", 0.0)])
     assert result.cluster["a:1"] == result.cluster["a:2"]
+
+
+def test_cross_platform_link_joins_clusters_sharing_a_dataset_only_when_strong() -> None:
+    # a:1 and a:2 are alts on platform a, already tied to b:1 and c:1 respectively
+    accounts = _accounts("a:1", "a:2", "b:1", "c:1")
+    base = [Link("a:1", "b:1", "strong", 0.0), Link("a:2", "c:1", "strong", 0.0)]
+    weak = cluster_accounts(accounts, [*base, Link("b:1", "c:1", "model", 4.0)])
+    assert weak.cluster["a:1"] != weak.cluster["a:2"]
+    assert "weak model evidence" in weak.review[0].reason
+    strong = cluster_accounts(accounts, [*base, Link("b:1", "c:1", "model", 15.0)])
+    assert strong.cluster["a:1"] == strong.cluster["a:2"]

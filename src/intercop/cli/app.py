@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from intercop import __version__
-from intercop.cli import datasets, demo, ingest, mapping, synth
+from intercop.cli import datasets, demo, ingest, judge, mapping, persons, resolve, synth
 from intercop.cli.context import STATE, err, out, print_json
 from intercop.errors import IntercopError
 from intercop.logconfig import configure
@@ -68,6 +68,10 @@ app.command("ingest")(ingest.ingest)
 app.command("datasets")(datasets.list_datasets)
 app.add_typer(datasets.dataset_app, name="dataset")
 app.add_typer(mapping.app, name="mapping")
+app.command("resolve")(resolve.resolve)
+app.command("persons")(persons.persons)
+app.add_typer(persons.person_app, name="person")
+app.command("judge")(judge.judge)
 app.command("demo")(demo.demo)
 
 

@@ -7,7 +7,8 @@ reason, when merging would:
 
 * join two accounts a reviewer judged "different" (cannot-link, always wins);
 * join two accounts of the same dataset on model evidence alone (a person rarely has
-  two accounts on one platform; strong evidence or a reviewer may still join them);
+  two accounts on one platform; strong evidence or a reviewer may still join them),
+  directly or, below ``overlap_weight``, through a cross-platform link;
 * join clusters whose known birth dates differ by more than a year;
 * grow a cluster past ``max_size`` accounts (a giant cluster is a hub, not a person).
 
@@ -79,6 +80,7 @@ def cluster_accounts(
     *,
     cannot_link: Iterable[tuple[str, str]] = (),
     max_size: int = 50,
+    overlap_weight: float = 6.0,
 ) -> Clustering:
     """Cluster ``accounts`` (uid, dataset_id, birth_date) over ``links``."""
     parent: dict[str, str] = {}
@@ -110,7 +112,7 @@ def cluster_accounts(
             decisions.append(Decision(link, False, "already together"))
             continue
         ca, cb = clusters[ra], clusters[rb]
-        reason = _conflict(link, ca, cb, max_size)
+        reason = _conflict(link, ca, cb, max_size, overlap_weight)
         if reason:
             decisions.append(Decision(link, False, reason))
             continue
@@ -127,7 +129,7 @@ def cluster_accounts(
     return Clustering({uid: find(uid) for uid in parent}, tuple(decisions))
 
 
-def _conflict(link: Link, a: _Cluster, b: _Cluster, max_size: int) -> str:
+def _conflict(link: Link, a: _Cluster, b: _Cluster, max_size: int, overlap_weight: float) -> str:
     """Why ``link`` must not merge clusters ``a`` and ``b`` (empty when it may)."""
     if a.forbidden & set(b.members) or b.forbidden & set(a.members):
         return "a reviewer judged these accounts different"
@@ -135,8 +137,10 @@ def _conflict(link: Link, a: _Cluster, b: _Cluster, max_size: int) -> str:
         return ""
     if len(a.members) + len(b.members) > max_size:
         return f"would make a cluster of more than {max_size} accounts (a hub, not a person)"
-    if link.kind == "model" and a.datasets & b.datasets:
+    if link.kind == "model" and link.left.split(":", 1)[0] == link.right.split(":", 1)[0]:
         return "two accounts of the same dataset on model evidence alone"
+    if link.kind == "model" and a.datasets & b.datasets and link.weight < overlap_weight:
+        return "would put two accounts of one dataset together on weak model evidence"
     if a.birth_dates and b.birth_dates and not _compatible(a.birth_dates, b.birth_dates):
         return "conflicting birth dates"
     return ""

@@ -93,7 +93,12 @@ def _comparisons() -> list[ComparisonCreator]:
             comparison_description="canonical e-mail",
         ),
         cl.CustomComparison(
-            [null("email_local"), exact("email_local", tf=True), jaro("email_local", 0.92), other()],
+            [
+                null("email_local"),
+                exact("email_local", tf=True),
+                jaro("email_local", 0.92),
+                other(),
+            ],
             output_column_name="email_local",
             comparison_description="e-mail local part",
         ),
@@ -273,7 +278,10 @@ def level_labels() -> dict[str, dict[int, str]]:
 
 
 def load_or_train(
-    path: Path, records: pa.Table, trainer: Callable[[pa.Table], dict[str, Any]], *,
+    path: Path,
+    records: pa.Table,
+    trainer: Callable[[pa.Table], dict[str, Any]],
+    *,
     retrain: bool = False,
 ) -> dict[str, Any]:
     """The model saved at ``path``, trained with ``trainer`` first if absent or ``retrain``."""

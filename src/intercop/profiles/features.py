@@ -67,7 +67,7 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         CREATE TEMP TABLE ev_acct AS
         SELECT dataset_id, account_key,
-               min(at) AS ev_first, max(at) AS ev_last,
+               min("at") AS ev_first, max("at") AS ev_last,
                count(*) FILTER (WHERE kind = 'attack') AS attacks,
                count(*) FILTER (WHERE kind = 'payment') AS payments,
                count(*) FILTER (WHERE kind = 'post') AS posts,
@@ -114,13 +114,13 @@ def build_features(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         CREATE TEMP TABLE atk AS
         WITH e AS (
-            SELECT m.person_id, e.at, e.target, upper(e.method) AS method,
+            SELECT m.person_id, e."at", e.target, upper(e.method) AS method,
                    {category_sql("e.target_port", "e.method")} AS category
             FROM ev e JOIN pmap m USING (dataset_id, account_key)
             WHERE e.kind = 'attack'
         ),
         per AS (
-            SELECT person_id, count(DISTINCT CAST(at AS DATE)) AS attack_days,
+            SELECT person_id, count(DISTINCT CAST("at" AS DATE)) AS attack_days,
                    count(DISTINCT target) AS attack_targets
             FROM e GROUP BY 1
         ),

@@ -43,10 +43,10 @@ def build_repeat(con: duckdb.DuckDBPyConnection) -> None:
             JOIN acct c ON c.person_id = r.person_id AND c.dataset_id = r.later_dataset
         ),
         ev_after AS (
-            SELECT x.person_id, x.taken_down, x.later_dataset, min(e.at) AS first_event
+            SELECT x.person_id, x.taken_down, x.later_dataset, min(e."at") AS first_event
             FROM acc_after x
             JOIN ev e ON e.dataset_id = x.later_dataset AND e.account_key = x.account_key
-            WHERE e.at >= x.after
+            WHERE e."at" >= x.after
             GROUP BY ALL
         ),
         pairs AS (

@@ -53,9 +53,7 @@ def _files(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
-def open_sources(
-    workspace: Workspace, persons: pa.Table, *, threads: int | None = None
-) -> Sources:
+def open_sources(workspace: Workspace, persons: pa.Table, *, threads: int | None = None) -> Sources:
     """A DuckDB connection with ``pmap``, ``ds``, ``acc``, ``ev`` and ``idf`` registered."""
     missing = [c for c in PERSON_COLUMNS if c not in persons.column_names]
     if missing:

@@ -72,9 +72,7 @@ def _quote(text: str) -> str:
 
 def category_sql(port: str = "target_port", method: str = "method") -> str:
     """A SQL ``CASE`` giving the category of an attack from its port and method columns."""
-    whens = [
-        f"WHEN {port} BETWEEN {r.low} AND {r.high} THEN {_quote(r.category)}" for r in PORTS
-    ]
+    whens = [f"WHEN {port} BETWEEN {r.low} AND {r.high} THEN {_quote(r.category)}" for r in PORTS]
     whens += [
         f"WHEN strpos(upper(coalesce({method}, '')), {_quote(r.fragment)}) > 0 "
         f"THEN {_quote(r.category)}"

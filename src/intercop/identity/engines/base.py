@@ -117,7 +117,9 @@ class LinkageEngine(ABC):
             if sql:
                 log.debug("%s engine failed on:\n%s", self.NAME, sql)
             reason = text.strip().splitlines()[-1] if text.strip() else type(exc).__name__
-            raise LinkageError(f"{doing} failed: {reason[:300]}", engine=self.NAME, sql=sql) from exc
+            raise LinkageError(
+                f"{doing} failed: {reason[:300]}", engine=self.NAME, sql=sql
+            ) from exc
 
 
 def _pairs(table: pa.Table, threshold: float) -> pa.Table:
