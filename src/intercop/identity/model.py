@@ -45,62 +45,57 @@ DATE_COLUMNS = ("birth_date",)
 #: every column the model reads; engines register only these
 INPUT_COLUMNS = (UNIQUE_ID, *STRING_COLUMNS, *LIST_COLUMNS, *DATE_COLUMNS)
 
-#: recall assumed for the deterministic rules when estimating the prior
-DETERMINISTIC_RECALL = 0.6
+#: share of true pairs the deterministic rules are assumed to find (e-mails are often
+#: missing or differ); the prior, and so every probability, moves with it
+DETERMINISTIC_RECALL = 0.5
 #: pairs sampled for u; the whole cartesian product of small workspaces is smaller
 U_MAX_PAIRS = 2e6
 U_SEED = 42
 MAX_EM_ITERATIONS = 25
+#: the smallest u kept after taking the matches out (caps one level at ~20 bits)
+U_FLOOR = 1e-6
 
 
 def _comparisons() -> list[ComparisonCreator]:
-    """One comparison per kind of evidence, levels from strongest to weakest."""
+    """One comparison per kind of evidence, levels from strongest to weakest.
+
+    Fellegi-Sunter adds the weights of comparisons as if independent, so evidence that
+    is one fact seen twice (an e-mail and its local part; a username and its stem) is
+    one comparison with nested levels, not two comparisons that would count it twice.
+    """
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import ColumnExpression
 
-    def null(col: str | ColumnExpression) -> Any:
+    def null(col: str) -> Any:
         return cll.NullLevel(col).configure(label_for_charts="no evidence")
 
-    def exact(col: str, *, tf: bool = False) -> Any:
+    def exact(col: str, label: str = "exact", *, tf: bool = False) -> Any:
         return cll.ExactMatchLevel(col, term_frequency_adjustments=tf).configure(
-            label_for_charts="exact"
+            label_for_charts=label
         )
 
-    def jaro(col: str, threshold: float) -> Any:
+    def jaro(col: str, threshold: float, label: str = "jaro-winkler") -> Any:
         return cll.JaroWinklerLevel(col, threshold).configure(
-            label_for_charts=f"jaro-winkler >= {threshold}"
+            label_for_charts=f"{label} >= {threshold}"
         )
 
-    def other() -> Any:
-        return cll.ElseLevel().configure(label_for_charts="different")
+    def other(label: str = "different") -> Any:
+        return cll.ElseLevel().configure(label_for_charts=label)
 
     birth_year = ColumnExpression("birth_date").cast_to_string().substr(1, 4)
-    rare_ips = [
-        cll.ArrayIntersectLevel("rare_ips", n).configure(label_for_charts=f"{n}+ shared")
-        for n in (2, 1)
-    ]
     return [
         cl.CustomComparison(
             [
                 null("email"),
                 exact("email"),
-                cll.LevenshteinLevel("email", 1).configure(label_for_charts="levenshtein <= 1"),
-                jaro("email", 0.95),
+                # the same mailbox name at another provider; "info" or "admin" are common
+                exact("email_local", "same local part", tf=True),
+                jaro("email_local", 0.92, "local part jaro-winkler"),
                 other(),
             ],
             output_column_name="email",
-            comparison_description="canonical e-mail",
-        ),
-        cl.CustomComparison(
-            [
-                null("email_local"),
-                exact("email_local", tf=True),
-                jaro("email_local", 0.92),
-                other(),
-            ],
-            output_column_name="email_local",
-            comparison_description="e-mail local part",
+            comparison_description="canonical e-mail and its local part",
         ),
         cl.CustomComparison(
             [
@@ -108,20 +103,25 @@ def _comparisons() -> list[ComparisonCreator]:
                 # "admin" and "test" are everyone's: the weight of an exact match
                 # falls with how common the name is
                 exact("username_norm", tf=True),
+                cll.CustomLevel(_EXTENDS, label_for_charts="one extends the other"),
+                exact("username_stem", "same stem, other digits", tf=True),
                 jaro("username_norm", 0.92),
-                jaro("username_norm", 0.8),
                 other(),
             ],
-            output_column_name="username_norm",
-            comparison_description="username, folded",
+            output_column_name="username",
+            comparison_description="username, folded, and its stem without trailing digits",
         ),
         cl.CustomComparison(
-            [null("username_stem"), exact("username_stem", tf=True), other()],
-            output_column_name="username_stem",
-            comparison_description="username without trailing digits",
-        ),
-        cl.CustomComparison(
-            [null("rare_ips"), *rare_ips, cll.ElseLevel().configure(label_for_charts="none")],
+            [
+                null("rare_ips"),
+                *(
+                    cll.ArrayIntersectLevel("rare_ips", n).configure(
+                        label_for_charts=f"{n}+ shared"
+                    )
+                    for n in (2, 1)
+                ),
+                other("none shared"),
+            ],
             output_column_name="rare_ips",
             comparison_description="rare public IPs in common",
         ),
@@ -149,6 +149,16 @@ def _comparisons() -> list[ComparisonCreator]:
             comparison_description="country of the IPs",
         ),
     ]
+
+
+#: one folded username is the other plus a suffix ("dennis00" / "dennis00x"); written
+#: with substr and length only, which every Splink dialect has
+_EXTENDS = " or ".join(
+    f"(length(username_norm_{a}) > length(username_norm_{b}) "
+    f"and length(username_norm_{b}) >= 4 "
+    f"and substr(username_norm_{a}, 1, length(username_norm_{b})) = username_norm_{b})"
+    for a, b in (("l", "r"), ("r", "l"))
+)
 
 
 def prediction_rules() -> list[BlockingRuleCreator]:
@@ -209,6 +219,24 @@ def train(linker: Linker) -> dict[str, Any]:
             rule, estimate_without_term_frequencies=True
         )
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    return _unmix_u(model)
+
+
+def _unmix_u(model: dict[str, Any]) -> dict[str, Any]:
+    """Take the matches out of the u probabilities estimated by random sampling.
+
+    Random pairs are a mixture, ``P(level) = p * m + (1 - p) * u``; in a dedupe of
+    accounts where every person has a few, the matches in the sample put a floor of
+    about ``p * m`` under u, capping any one agreement (same e-mail, two shared home
+    IPs) at roughly even odds. Solving the mixture for u lifts that cap.
+    """
+    prior = float(model["probability_two_random_records_match"])
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("is_null_level") or m is None or u is None:
+                continue
+            level["u_probability"] = max((u - prior * m) / (1 - prior), U_FLOOR)
     return model
 
 

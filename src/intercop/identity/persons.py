@@ -65,7 +65,8 @@ def list_persons(
         figures: dict[str, tuple[Any, ...]] = {}
         if profiles.exists():
             for row in con.execute(
-                "SELECT person_id, country, age, minor, risk FROM read_parquet(?)",
+                "SELECT person_id, country, age, minor_now, risk, minor_at_activity, "
+                "country_confidence, age_confidence, repeat_offender FROM read_parquet(?)",
                 [str(profiles)],
             ).fetchall():
                 figures[str(row[0])] = tuple(row[1:])
@@ -73,7 +74,7 @@ def list_persons(
         con.close()
     out = []
     for pid, accounts in grouped:
-        c, age, minor, risk = figures.get(pid, (None, None, None, None))
+        c, age, minor, risk, minor_then, c_conf, a_conf, repeat = figures.get(pid, (None,) * 8)
         if country is not None and (c or "").upper() != country.upper():
             continue
         out.append(PersonSummary(
@@ -81,5 +82,7 @@ def list_persons(
             int(age) if age is not None else None,
             bool(minor) if minor is not None else None,
             float(risk) if risk is not None else None,
+            {"minor_at_activity": minor_then, "country_confidence": c_conf,
+             "age_confidence": a_conf, "repeat_offender": repeat} if pid in figures else {},
         ))  # fmt: skip
     return out

@@ -81,6 +81,7 @@ def _lookup(
     con.register(f"{name}_arrow", pa.table(arrays))
     con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
     con.unregister(f"{name}_arrow")
+    log.debug("lookup %s: %d distinct values", name, distinct.num_rows)
     return int(distinct.num_rows)
 
 
@@ -122,7 +123,7 @@ def _views(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> bool:
         return False
     # one row per account even if a source table listed a key twice
     con.execute(
-        f"CREATE TEMP VIEW acc AS SELECT * FROM {accounts} WHERE account_key IS NOT NULL "
+        f"CREATE TEMP TABLE acc AS SELECT * FROM {accounts} WHERE account_key IS NOT NULL "
         "QUALIFY row_number() OVER (PARTITION BY dataset_id, account_key "
         "ORDER BY source_table, registered_at) = 1"
     )
@@ -193,7 +194,7 @@ def _build_ips(con: duckdb.DuckDBPyConnection, max_ip_share: int) -> None:
     )
 
 
-def _build_emails(con: duckdb.DuckDBPyConnection) -> None:
+def _build_emails(con: duckdb.DuckDBPyConnection, _max_ip_share: int) -> None:
     """Table ``acc_emails``: the main canonical e-mail and every e-mail of an account."""
     _lookup(
         con,
@@ -217,7 +218,7 @@ def _build_emails(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _build_phones(con: duckdb.DuckDBPyConnection) -> None:
+def _build_phones(con: duckdb.DuckDBPyConnection, _max_ip_share: int) -> None:
     """Table ``acc_phones``: E.164 numbers, national ones read in the account's country."""
     con.execute(
         "CREATE TEMP TABLE phone_raw AS SELECT p.dataset_id, p.account_key, p.raw, "
@@ -243,7 +244,7 @@ def _build_phones(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _build_others(con: duckdb.DuckDBPyConnection) -> None:
+def _build_others(con: duckdb.DuckDBPyConnection, _max_ip_share: int) -> None:
     """Lookups of usernames and names; tables ``acc_btc``, ``acc_handles``, ``acc_seen``."""
     _lookup(
         con,
@@ -341,10 +342,9 @@ def build_records(workspace: Workspace, *, max_ip_share: int = 5) -> pa.Table:
         con.execute("SET TimeZone = 'UTC'")
         if not _views(con, workspace):
             return ACCOUNT_RECORD.empty_table()
-        _build_ips(con, max_ip_share)
-        _build_emails(con)
-        _build_phones(con)
-        _build_others(con)
+        for step in (_build_ips, _build_emails, _build_phones, _build_others):
+            step(con, max_ip_share)
+            log.debug("%s done at %.1f s", step.__name__, time.monotonic() - started)
         table = con.sql(_SELECT.format(epoch=EPOCH_ZERO.isoformat())).to_arrow_table()
     except duckdb.Error as exc:
         raise VaultError(

@@ -8,7 +8,7 @@ model -> guarded clustering (``cluster.py``) -> stable person ids (``person_ids.
 Outputs in ``derived/`` (each written to a temporary file and renamed):
 ``records.parquet``, ``links.parquet`` (every link considered: kind, weight,
 evidence, whether it was merged and why not), ``persons.parquet`` (person_id, uid,
-dataset_id, account_key), ``resolve.json`` (the summary).
+dataset_id, account_key), ``profiles.parquet`` and ``resolve.json`` (the summary).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from intercop.identity.person_ids import assign_person_ids
 from intercop.identity.record import split_uid
 from intercop.identity.records import build_records
 from intercop.identity.strong import strong_links
+from intercop.profiles.build import write_profiles
 from intercop.store.database import Store
 from intercop.workspace import Workspace
 
@@ -139,8 +140,11 @@ def resolve(
     groups = list(clustering.groups().values())
     previous = _previous_ids(workspace.derived / "persons.parquet")
     ids = assign_person_ids(groups, previous)
-    _write(_persons_table(ids), workspace.derived / "persons.parquet")
+    persons = _persons_table(ids)
+    _write(persons, workspace.derived / "persons.parquet")
     _write(_links_table(clustering), workspace.derived / "links.parquet")
+    say("profiles")
+    write_profiles(workspace, persons)
 
     review = clustering.review
     reasons: dict[str, int] = {}

@@ -26,14 +26,20 @@ MIN_AGE_IN_NAME = 10
 MAX_AGE_IN_NAME = 40
 ADULT = 18
 #: dates that seized databases hold where nobody entered one
-PLACEHOLDER_DATES = frozenset({date(1970, 1, 1), date(1900, 1, 1), date(1901, 1, 1),
-                               date(1899, 12, 31), date(2000, 1, 1)})  # fmt: skip
+PLACEHOLDER_DATES = frozenset(
+    {date(1970, 1, 1), date(1900, 1, 1), date(1901, 1, 1), date(1899, 12, 31), date(2000, 1, 1)}
+)
 
 #: age bands of the cohort tables (lower bounds, inclusive)
 AGE_BANDS: tuple[tuple[int, str], ...] = (
-    (0, "<12"), (12, "12-15"), (16, "16-17"), (18, "18-20"), (21, "21-24"), (25, "25-29"),
+    (0, "<12"),
+    (12, "12-15"),
+    (16, "16-17"),
+    (18, "18-20"),
+    (21, "21-24"),
+    (25, "25-29"),
     (30, "30+"),
-)  # fmt: skip
+)
 
 _YEAR4 = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _YEAR2 = re.compile(r"(?<=[^\d])(\d\d)$")
@@ -117,17 +123,30 @@ def estimate_age(
             days[day] += 1
             evidence.append({"kind": "birthday", "value": day.isoformat(), "platform": platform})
         else:
-            evidence.append({"kind": "birthday_ignored", "value": day.isoformat(),
-                             "platform": platform, "reason": "placeholder or impossible age"})  # fmt: skip
+            evidence.append(
+                {
+                    "kind": "birthday_ignored",
+                    "value": day.isoformat(),
+                    "platform": platform,
+                    "reason": "placeholder or impossible age",
+                }
+            )
     votes: dict[int, float] = defaultdict(float)
     for name, where in sorted(set(names)):
-        for year, digits in years_in_name(name.lower()):
-            age = reference.year - year
+        for candidate, digits in years_in_name(name.lower()):
+            age = reference.year - candidate
             if MIN_AGE_IN_NAME <= age <= MAX_AGE_IN_NAME:
                 weight = WEIGHT_YEAR4 if digits == 4 else WEIGHT_YEAR2
-                votes[year] += weight
-                evidence.append({"kind": f"year_in_name_{digits}", "value": year,
-                                 "name": name, "where": where, "weight": weight})  # fmt: skip
+                votes[candidate] += weight
+                evidence.append(
+                    {
+                        "kind": f"year_in_name_{digits}",
+                        "value": candidate,
+                        "name": name,
+                        "where": where,
+                        "weight": weight,
+                    }
+                )
     birth: date | None = None
     year: int | None = None
     basis: str | None = None
@@ -150,8 +169,9 @@ def estimate_age(
         if len(ranked) > 1 and ranked[1][1] >= top / 2 and abs(ranked[1][0] - year) > 1:
             flags.append("conflict")
     if year is None:
-        return AgeEstimate(None, None, None, None, None, None, None, None, 0.0,
-                           ("no_evidence",), evidence)  # fmt: skip
+        return AgeEstimate(
+            None, None, None, None, None, None, None, None, 0.0, ("no_evidence",), evidence
+        )
     # with a year only, the birthday is put mid-year: the age is right within one year
     estimate = birth or date(year, 7, 1)
     first = first_activity or today
@@ -164,6 +184,15 @@ def estimate_age(
     if first_activity is None:
         flags.append("no_activity_date")
     return AgeEstimate(
-        birth, year, basis, age_now, age_first, age_last, age_first < ADULT, age_now < ADULT,
-        confidence, tuple(flags), evidence,
-    )  # fmt: skip
+        birth,
+        year,
+        basis,
+        age_now,
+        age_first,
+        age_last,
+        age_first < ADULT,
+        age_now < ADULT,
+        confidence,
+        tuple(flags),
+        evidence,
+    )

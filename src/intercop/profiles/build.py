@@ -35,14 +35,32 @@ BATCH = 50_000
 
 #: rough euro value of one unit, for spend bands and the risk score only (not accounting)
 EUR_RATES: dict[str, float] = {
-    "EUR": 1.0, "USD": 0.92, "GBP": 1.17, "SEK": 0.087, "NOK": 0.086, "DKK": 0.134,
-    "PLN": 0.23, "CHF": 1.04, "BRL": 0.18, "JPY": 0.0062, "CAD": 0.68, "AUD": 0.61,
-    "RUB": 0.01, "BTC": 40_000.0, "ETH": 2_500.0, "LTC": 70.0, "XMR": 150.0,
+    "EUR": 1.0,
+    "USD": 0.92,
+    "GBP": 1.17,
+    "SEK": 0.087,
+    "NOK": 0.086,
+    "DKK": 0.134,
+    "PLN": 0.23,
+    "CHF": 1.04,
+    "BRL": 0.18,
+    "JPY": 0.0062,
+    "CAD": 0.68,
+    "AUD": 0.61,
+    "RUB": 0.01,
+    "BTC": 40_000.0,
+    "ETH": 2_500.0,
+    "LTC": 70.0,
+    "XMR": 150.0,
     "USDT": 0.92,
-}  # fmt: skip
+}
 SPEND_BANDS: tuple[tuple[float, str], ...] = (
-    (0.0, "none"), (0.005, "<20"), (20.0, "20-99"), (100.0, "100-499"), (500.0, "500+"),
-)  # fmt: skip
+    (0.0, "none"),
+    (0.005, "<20"),
+    (20.0, "20-99"),
+    (100.0, "100-499"),
+    (500.0, "500+"),
+)
 
 _NAMED = pa.list_(pa.struct([("name", pa.string()), ("attacks", pa.int64())]))
 _TS = pa.timestamp("us", tz="UTC")
@@ -139,10 +157,14 @@ def _day(value: datetime | None) -> date | None:
 def _profile(row: dict[str, Any], today: date, model: RiskModel) -> dict[str, Any]:
     """One output row from one joined input row."""
     ip_clues = [
-        Clue("ip", c["country"], float(c["points"]),
-             {"ips": int(c["ips"]), "shared_ips": int(c["shared_ips"])})
+        Clue(
+            "ip",
+            c["country"],
+            float(c["points"]),
+            {"ips": int(c["ips"]), "shared_ips": int(c["shared_ips"])},
+        )
         for c in row["ip_clues"] or []
-    ]  # fmt: skip
+    ]
     emails: list[str] = row["emails"] or []
     country = estimate_country(
         ip_clues,
@@ -150,6 +172,7 @@ def _profile(row: dict[str, Any], today: date, model: RiskModel) -> dict[str, An
         [(c["value"], c["platform"]) for c in row["claimed"] or []],
         row["phones"] or [],
         [(x["language"], int(x["texts"])) for x in row["languages"] or []],
+        texts=int(row["texts"]),
     )
     names = [(h["name"], h["where"]) for h in row["handles"] or []]
     names += [(e.partition("@")[0], "e-mail") for e in emails]
@@ -171,12 +194,16 @@ def _profile(row: dict[str, Any], today: date, model: RiskModel) -> dict[str, An
     game_share = round(int(row["game_attacks"]) / attacks, 4) if attacks else 0.0
     repeat = bool(row["repeat_offender"])
     figures = {
-        "attacks": attacks, "attack_days": row["attack_days"], "game_share": game_share,
-        "spend_eur": spend_eur, "role": row["role"], "repeat_offender": repeat,
+        "attacks": attacks,
+        "attack_days": row["attack_days"],
+        "game_share": game_share,
+        "spend_eur": spend_eur,
+        "role": row["role"],
+        "repeat_offender": repeat,
         "platforms": len(row["platforms"]),
         "sales": int(row["sales_threads"]) + int(row["sales_messages"]),
         "crypto_addresses": row["crypto_addresses"],
-    }  # fmt: skip
+    }
     risk, parts = model.score(figures)
     evidence = {
         "role": row["role_evidence"],
@@ -185,12 +212,12 @@ def _profile(row: dict[str, Any], today: date, model: RiskModel) -> dict[str, An
             "methods": row["attack_methods"],
             "categories": row["attack_categories"],
             "targets": "distinct victims counted; never listed",
-        },  # fmt: skip
+        },
         "money": {
             "spend": row["spend"],
             "unpriced_currencies": unpriced,
             "eur_rates": "approximate, for bands only",
-        },  # fmt: skip
+        },
         "country": country.evidence,
         "age": age.evidence,
         "risk": [
@@ -202,7 +229,7 @@ def _profile(row: dict[str, Any], today: date, model: RiskModel) -> dict[str, An
                 "contribution": p.contribution,
             }
             for p in parts
-        ],  # fmt: skip
+        ],
     }
     kinds: list[str] = row["platform_kinds"]
     return {
@@ -231,7 +258,7 @@ def _profile(row: dict[str, Any], today: date, model: RiskModel) -> dict[str, An
                 "sales_messages",
                 "tickets",
             )
-        },  # fmt: skip
+        },
         "platform_kind": "+".join(kinds) if kinds else "none",
         "repeat_offender": repeat,
         "registered_after_takedown": bool(row["registered_after_takedown"]),
@@ -255,7 +282,7 @@ def _profile(row: dict[str, Any], today: date, model: RiskModel) -> dict[str, An
         "risk": risk,
         "risk_factors": [
             {"factor": p.factor, "value": p.value, "contribution": p.contribution} for p in parts
-        ],  # fmt: skip
+        ],
         "evidence": json.dumps(evidence, default=_json_default, ensure_ascii=False),
     }
 

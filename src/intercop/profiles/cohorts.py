@@ -128,8 +128,9 @@ def cohort_table(
 
     def row(level: str, key: Key) -> CohortRow:
         mark = marks.get(key)
-        return CohortRow(level, dict(zip(dims, key, strict=True)),
-                         None if mark else counts[key], mark, min_cell)  # fmt: skip
+        return CohortRow(
+            level, dict(zip(dims, key, strict=True)), None if mark else counts[key], mark, min_cell
+        )
 
     rows = [row("total", total_key)]
     for i in range(len(dims)):
@@ -148,16 +149,21 @@ def cohort_json(rows: Sequence[CohortRow]) -> dict[str, Any]:
 
     def entry(r: CohortRow) -> dict[str, Any]:
         share = round(100.0 * r.persons / total, 1) if r.persons is not None and total else None
-        return {**r.values, "persons": r.shown, "share_pct": share,
-                "suppressed": r.suppressed}  # fmt: skip
+        return {**r.values, "persons": r.shown, "share_pct": share, "suppressed": r.suppressed}
 
     marginals: dict[str, list[dict[str, Any]]] = {d: [] for d in dims}
     for r in rows:
         if r.level == "marginal":
             dim = next(d for d, v in r.values.items() if v != ALL)
             e = entry(r)
-            marginals[dim].append({"value": r.values[dim], "persons": e["persons"],
-                                   "share_pct": e["share_pct"], "suppressed": r.suppressed})  # fmt: skip
+            marginals[dim].append(
+                {
+                    "value": r.values[dim],
+                    "persons": e["persons"],
+                    "share_pct": e["share_pct"],
+                    "suppressed": r.suppressed,
+                }
+            )
     return {
         "by": dims,
         "min_cell": min_cell,
@@ -183,6 +189,6 @@ def cohort_arrow(rows: Sequence[CohortRow]) -> pa.Table:
             ("persons", pa.int64()),
             ("shown", pa.string()),
             ("suppressed", pa.string()),
-        ]  # fmt: skip
+        ]
     )
     return pa.table(data, schema=schema)

@@ -33,10 +33,26 @@ ROLE_RANK: dict[str, int] = {
 #: words and tags of sales threads ("WTS", "[SELL]", "verkoop", "vendo"...); word-like
 #: entries are matched as whole words, the rest (tags, non-Latin scripts) anywhere
 SALES_WORDS: tuple[str, ...] = (
-    "wts", "selling", "sell", "for sale", "verkoop", "verkopen", "te koop", "vendo",
-    "vendendo", "vende-se", "verkaufe", "zu verkaufen", "säljer", "säljes", "myydään",
-    "sprzedam", "vends", "vendre", "vendita",
-)  # fmt: skip
+    "wts",
+    "selling",
+    "sell",
+    "for sale",
+    "verkoop",
+    "verkopen",
+    "te koop",
+    "vendo",
+    "vendendo",
+    "vende-se",
+    "verkaufe",
+    "zu verkaufen",
+    "säljer",
+    "säljes",
+    "myydään",
+    "sprzedam",
+    "vends",
+    "vendre",
+    "vendita",
+)
 SALES_FRAGMENTS: tuple[str, ...] = ("[sell", "[wts", "à venda", "продам", "продаю", "売ります")
 
 

@@ -4,7 +4,8 @@ Clues, each with a weight (points):
 
 - IP geolocation (offline, iptocc): every distinct public IP counts by how rare it
   is; an IP that many persons share (VPN exit, carrier NAT) counts little or nothing;
-- e-mail: a national provider (ziggo.nl, web.de, yahoo.co.jp...) or a country-code TLD;
+- e-mail: a national provider (``providers.yaml``: ziggo.nl, web.de, yahoo.co.jp...) or
+  a country-code TLD;
 - a country field the person filled in (shop forms), a phone number's country code;
 - language of their texts: a hint that only supports countries found otherwise.
 
@@ -19,61 +20,69 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 from typing import Any
 
 import phonenumbers
+import yaml
 
+from intercop.errors import ConfigError
 from intercop.profiles.language import BY_CODE
 
-#: providers used mostly by the people of one country (beyond what the TLD says)
-NATIONAL_PROVIDERS: dict[str, str] = {
-    **dict.fromkeys(("ziggo.nl", "kpnmail.nl", "kpnplanet.nl", "hetnet.nl", "planet.nl",
-                     "home.nl", "chello.nl", "casema.nl", "live.nl", "hotmail.nl", "xs4all.nl",
-                     "upcmail.nl", "zeelandnet.nl", "telfort.nl", "online.nl"), "NL"),
-    **dict.fromkeys(("btinternet.com", "btopenworld.com", "hotmail.co.uk", "yahoo.co.uk",
-                     "live.co.uk", "sky.com", "virginmedia.com", "ntlworld.com",
-                     "talktalk.net", "blueyonder.co.uk", "aol.co.uk"), "GB"),
-    **dict.fromkeys(("web.de", "gmx.de", "gmx.net", "t-online.de", "freenet.de", "arcor.de",
-                     "outlook.de", "hotmail.de", "yahoo.de", "posteo.de", "mail.de"), "DE"),
-    **dict.fromkeys(("uol.com.br", "bol.com.br", "terra.com.br", "ig.com.br", "yahoo.com.br",
-                     "hotmail.com.br", "globo.com", "oi.com.br"), "BR"),
-    **dict.fromkeys(("yahoo.co.jp", "docomo.ne.jp", "ezweb.ne.jp", "softbank.ne.jp",
-                     "i.softbank.jp", "au.com", "nifty.com", "ocn.ne.jp", "outlook.jp",
-                     "hotmail.co.jp", "live.jp"), "JP"),
-    **dict.fromkeys(("orange.fr", "wanadoo.fr", "free.fr", "laposte.net", "sfr.fr", "neuf.fr",
-                     "hotmail.fr", "yahoo.fr", "live.fr", "bbox.fr"), "FR"),
-    **dict.fromkeys(("telia.com", "hotmail.se", "live.se", "spray.se", "bredband.net",
-                     "comhem.se"), "SE"),
-    **dict.fromkeys(("suomi24.fi", "luukku.com", "hotmail.fi", "elisanet.fi", "kolumbus.fi",
-                     "saunalahti.fi"), "FI"),
-    **dict.fromkeys(("sapo.pt", "outlook.pt", "clix.pt", "netcabo.pt", "iol.pt", "meo.pt"),
-                    "PT"),
-    **dict.fromkeys(("comcast.net", "verizon.net", "att.net", "sbcglobal.net", "cox.net",
-                     "charter.net", "bellsouth.net", "earthlink.net"), "US"),
-    **dict.fromkeys(("shaw.ca", "rogers.com", "sympatico.ca", "videotron.ca", "telus.net",
-                     "hotmail.ca", "yahoo.ca", "bell.net"), "CA"),
-    **dict.fromkeys(("bigpond.com", "bigpond.net.au", "optusnet.com.au", "outlook.com.au",
-                     "hotmail.com.au", "iinet.net.au", "tpg.com.au"), "AU"),
-    **dict.fromkeys(("wp.pl", "onet.pl", "o2.pl", "interia.pl", "gazeta.pl", "op.pl"), "PL"),
-    **dict.fromkeys(("telenet.be", "skynet.be", "proximus.be", "hotmail.be"), "BE"),
-    **dict.fromkeys(("hotmail.es", "yahoo.es", "outlook.es", "telefonica.net"), "ES"),
-    **dict.fromkeys(("online.no", "hotmail.no", "live.no"), "NO"),
-    **dict.fromkeys(("libero.it", "virgilio.it", "alice.it", "tiscali.it"), "IT"),
-    **dict.fromkeys(("mail.ru", "yandex.ru", "rambler.ru", "bk.ru", "list.ru", "inbox.ru"),
-                    "RU"),
-}  # fmt: skip
-
 #: two-letter TLDs sold worldwide as generic names: they say nothing of a country
-GENERIC_CCTLDS = frozenset({"io", "me", "co", "tv", "gg", "ws", "cc", "to", "ly", "fm", "ai",
-                            "sh", "ac", "eu", "su", "gl", "im", "la", "nu", "vc", "xyz"})  # fmt: skip
+GENERIC_CCTLDS = frozenset(
+    {
+        "io",
+        "me",
+        "co",
+        "tv",
+        "gg",
+        "ws",
+        "cc",
+        "to",
+        "ly",
+        "fm",
+        "ai",
+        "sh",
+        "ac",
+        "eu",
+        "su",
+        "gl",
+        "im",
+        "la",
+        "nu",
+        "vc",
+        "xyz",
+    }
+)
 _TLD_COUNTRY = {"uk": "GB"}
-_CLAIMED_ALIASES = {"UK": "GB", "EL": "GR", "NEDERLAND": "NL", "NETHERLANDS": "NL",
-                    "HOLLAND": "NL", "DEUTSCHLAND": "DE", "GERMANY": "DE", "BRASIL": "BR",
-                    "BRAZIL": "BR", "UNITED KINGDOM": "GB", "ENGLAND": "GB", "SVERIGE": "SE",
-                    "SWEDEN": "SE", "SUOMI": "FI", "FINLAND": "FI", "PORTUGAL": "PT",
-                    "USA": "US", "UNITED STATES": "US", "JAPAN": "JP", "CANADA": "CA",
-                    "AUSTRALIA": "AU", "FRANCE": "FR", "BELGIUM": "BE", "BELGIE": "BE"}  # fmt: skip
+_CLAIMED_ALIASES = {
+    "UK": "GB",
+    "EL": "GR",
+    "NEDERLAND": "NL",
+    "NETHERLANDS": "NL",
+    "HOLLAND": "NL",
+    "DEUTSCHLAND": "DE",
+    "GERMANY": "DE",
+    "BRASIL": "BR",
+    "BRAZIL": "BR",
+    "UNITED KINGDOM": "GB",
+    "ENGLAND": "GB",
+    "SVERIGE": "SE",
+    "SWEDEN": "SE",
+    "SUOMI": "FI",
+    "FINLAND": "FI",
+    "PORTUGAL": "PT",
+    "USA": "US",
+    "UNITED STATES": "US",
+    "JAPAN": "JP",
+    "CANADA": "CA",
+    "AUSTRALIA": "AU",
+    "FRANCE": "FR",
+    "BELGIUM": "BE",
+    "BELGIE": "BE",
+}
 _REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
@@ -89,6 +98,9 @@ class CountryWeights:
     claimed: float = 1.5
     phone: float = 2.0
     language: float = 0.3
+    language_share: float = 0.3  # of the person's texts, for a language to count
+    language_texts: int = 2
+    min_points: float = 0.6  # below this, no country is named (one VPN exit is not a home)
     conflict_ratio: float = 0.5
     low_confidence: float = 0.5
 
@@ -117,19 +129,43 @@ def ip_weight(persons: int) -> float:
     """Weight of one IP by how many persons were seen on it (VPN exits weigh ~nothing)."""
     if persons <= 2:
         return 1.0
-    if persons <= 4:
-        return 0.5
+    if persons == 3:
+        return 0.6
     if persons >= 50:
         return 0.0
     return 2.0 / persons
+
+
+@cache
+def national_providers() -> dict[str, str]:
+    """Domain -> country of the national e-mail providers (``providers.yaml``)."""
+    where = "providers.yaml"
+    text = resources.files("intercop.profiles").joinpath(where).read_text("utf-8")
+    root = yaml.compose(text)
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{where}:1: expected a mapping of country codes to domains")
+    providers: dict[str, str] = {}
+    for key, value in root.value:
+        line = key.start_mark.line + 1
+        if key.value not in _REGIONS:
+            raise ConfigError(f"{where}:{line}: {key.value!r} is not an ISO country code")
+        if not isinstance(value, yaml.SequenceNode):
+            raise ConfigError(f"{where}:{line}: {key.value} needs a list of domains")
+        for item in value.value:
+            domain = str(item.value).lower()
+            if domain in providers:
+                raise ConfigError(f"{where}:{item.start_mark.line + 1}: {domain} listed twice")
+            providers[domain] = key.value
+    return providers
 
 
 @lru_cache(maxsize=65536)
 def email_country(domain: str) -> tuple[str, str] | None:
     """``(country, "email_provider" | "email_cctld")`` of an e-mail domain, if it says one."""
     domain = domain.strip().lower().rstrip(".")
-    if domain in NATIONAL_PROVIDERS:
-        return NATIONAL_PROVIDERS[domain], "email_provider"
+    national = national_providers().get(domain)
+    if national is not None:
+        return national, "email_provider"
     tld = domain.rsplit(".", 1)[-1]
     if len(tld) != 2 or tld in GENERIC_CCTLDS:
         return None
@@ -148,9 +184,17 @@ def claimed_country(value: str | None) -> str | None:
 
 @lru_cache(maxsize=65536)
 def phone_country(e164: str) -> str | None:
-    """Country of a phone number by its country code (``+31...`` -> NL)."""
+    """Country of an international number by its calling code (``+31...`` -> NL).
+
+    A number without ``+`` (or ``00``) is national: its country cannot be told.
+    """
+    text = e164.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not text.startswith("+"):
+        return None
     try:
-        number = phonenumbers.parse(e164 if e164.startswith("+") else "+" + e164)
+        number = phonenumbers.parse(text)
     except phonenumbers.NumberParseException:
         return None
     region = phonenumbers.region_code_for_number(number)
@@ -176,6 +220,7 @@ def estimate_country(
     phones: list[str],
     languages: list[tuple[str, int]],
     weights: CountryWeights | None = None,
+    texts: int = 0,
 ) -> CountryEstimate:
     """Combine the clues of one person into a country, a confidence and the evidence.
 
@@ -186,6 +231,7 @@ def estimate_country(
         phones: phone numbers in E.164.
         languages: ``(language code, texts in it)``.
         weights: the points of each kind of clue.
+        texts: how many texts of the person were read for ``languages``.
     """
     w = weights or CountryWeights()
     clues = [c for c in ip_clues if c.points > 0]
@@ -194,8 +240,13 @@ def estimate_country(
         code = claimed_country(value)
         if code is not None:
             clues.append(Clue("claimed", code, w.claimed, {"value": value, "platform": platform}))
-    for phone in sorted(set(phones)):
-        code = phone_country(phone)
+    numbers = {
+        "+" + "".join(ch for ch in p if ch.isdigit()): p
+        for p in phones
+        if p.strip().startswith(("+", "00"))
+    }
+    for number in sorted(numbers):
+        code = phone_country(number)
         if code is not None:
             clues.append(Clue("phone", code, w.phone, {"calling_code_of": code}))
     points: dict[str, float] = defaultdict(float)
@@ -207,23 +258,38 @@ def estimate_country(
         by_kind[(kind, c.country)] += add
         points[c.country] += add
     # a language only supports a country that something else already points at
-    for code, texts in languages:
+    for code, count in languages:
         language = BY_CODE.get(code)
-        if language is None or texts <= 0:
-            continue
+        if language is None or count < max(w.language_texts, w.language_share * texts):
+            continue  # a stray greeting or pasted line is not the person's language
         supported = [c for c in language.countries if c in points]
         for country in supported:
             points[country] += w.language
         clues.append(
-            Clue("language", ",".join(supported) or "-", w.language if supported else 0.0,
-                 {"language": code, "texts": texts})
-        )  # fmt: skip
-    evidence = [{"kind": c.kind, "country": c.country, "points": round(c.points, 3),
-                 **c.detail} for c in clues]  # fmt: skip
-    if not points:
-        flags = ("no_evidence",) if not clues else ("no_evidence", "shared_ips_only")
-        return CountryEstimate(None, 0.0, flags, evidence)
+            Clue(
+                "language",
+                ",".join(supported) or "-",
+                w.language if supported else 0.0,
+                {"language": code, "texts": count, "of_texts": texts},
+            )
+        )
+    evidence = [
+        {"kind": c.kind, "country": c.country, "points": round(c.points, 3), **c.detail}
+        for c in clues
+    ]
     ranked = sorted(points.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not ranked or ranked[0][1] < w.min_points:
+        if ranked:
+            evidence.append(
+                {
+                    "kind": "best_guess",
+                    "country": ranked[0][0],
+                    "points": round(ranked[0][1], 3),
+                    "reason": "too little evidence",
+                }
+            )
+        none = ("no_evidence", "shared_ips_only") if ranked else ("no_evidence",)
+        return CountryEstimate(None, 0.0, none, evidence)
     top_country, top = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     total = sum(points.values())

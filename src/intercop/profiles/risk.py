@@ -86,9 +86,14 @@ class RiskModel:
             raw = figures.get(f.figure)
             value = f.value(raw)
             parts.append(
-                Contribution(f.name, f.figure, raw, round(value, 4),
-                             round(100.0 * f.weight * value / total, 2))
-            )  # fmt: skip
+                Contribution(
+                    f.name,
+                    f.figure,
+                    raw,
+                    round(value, 4),
+                    round(100.0 * f.weight * value / total, 2),
+                )
+            )
         return round(sum(p.contribution for p in parts), 2), parts
 
 
@@ -114,20 +119,28 @@ def _factor(where: str, name: str, node: yaml.Node) -> Factor:
     fields = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
     for key_node, _ in node.value:
         if key_node.value not in _KEYS:
-            raise _fail(where, key_node, f"factor {name!r}: unknown key {key_node.value!r} "
-                        f"(known: {', '.join(sorted(_KEYS))})")  # fmt: skip
+            raise _fail(
+                where,
+                key_node,
+                f"factor {name!r}: unknown key {key_node.value!r} "
+                f"(known: {', '.join(sorted(_KEYS))})",
+            )
     for required in ("weight", "scale"):
         if required not in fields:
             raise _fail(where, node, f"factor {name!r} needs a {required!r}")
     figure = fields["figure"].value if "figure" in fields else name
     if figure not in FIGURES:
         at = fields.get("figure", node)
-        raise _fail(where, at, f"factor {name!r}: unknown figure {figure!r} "
-                    f"(known: {', '.join(FIGURES)})")  # fmt: skip
+        raise _fail(
+            where, at, f"factor {name!r}: unknown figure {figure!r} (known: {', '.join(FIGURES)})"
+        )
     scale = fields["scale"].value
     if scale not in SCALES:
-        raise _fail(where, fields["scale"], f"factor {name!r}: scale must be one of "
-                    f"{', '.join(SCALES)}, not {scale!r}")  # fmt: skip
+        raise _fail(
+            where,
+            fields["scale"],
+            f"factor {name!r}: scale must be one of {', '.join(SCALES)}, not {scale!r}",
+        )
     weight = _number(where, fields["weight"], f"factor {name!r}: weight")
     saturation, start = 1.0, 0.0
     levels: dict[str, float] = {}
@@ -138,8 +151,11 @@ def _factor(where: str, name: str, node: yaml.Node) -> Factor:
         if "start" in fields:
             start = _number(where, fields["start"], f"factor {name!r}: start")
         if saturation <= start:
-            raise _fail(where, fields["saturation"],
-                        f"factor {name!r}: saturation must be above start ({start:g})")  # fmt: skip
+            raise _fail(
+                where,
+                fields["saturation"],
+                f"factor {name!r}: saturation must be above start ({start:g})",
+            )
     if scale == "levels":
         table = fields.get("levels")
         if not isinstance(table, yaml.MappingNode) or not table.value:

@@ -95,6 +95,7 @@ class SparkEngine(LinkageEngine):
             # Splink's Scala UDFs: jaro_winkler and friends are not built into Spark
             .config("spark.jars", jar)
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", parallelism)
             .config("spark.default.parallelism", parallelism)
             .config("spark.driver.memory", self.driver_memory)
@@ -132,11 +133,13 @@ class SparkEngine(LinkageEngine):
         return api
 
     def _register(self, db_api: DatabaseAPI[Any], records: pa.Table) -> SplinkDataFrame:
-        path = self.work_dir / "inputs" / f"records-{next(self._inputs)}.parquet"
+        number = next(self._inputs)
+        path = self.work_dir / "inputs" / f"records-{number}.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(records, path)
         frame = self.spark.read.parquet(str(path))
-        table: SplinkDataFrame = db_api.register(frame, dataset_display_name="accounts")
+        # temporary views outlive a Splink API in the session: one name per input
+        table: SplinkDataFrame = db_api.register(frame, dataset_display_name=f"accounts_{number}")
         return table
 
     def _backend_errors(self) -> tuple[type[BaseException], ...]:
