@@ -33,10 +33,32 @@ def mysql_client() -> str:
     return client
 
 
-def restore_seconds(dump: Path) -> tuple[float, float]:
-    """Time `mysql db < dump` into a fresh scratch database; returns (seconds, peak MB)."""
+#: server settings of the "tuned" peer: no fsync per commit, a buffer pool that holds the data
+TUNED = {"innodb_flush_log_at_trx_commit": "2", "innodb_buffer_pool_size": str(4 * 1024**3)}
+
+
+def server_variables(base: list[str], names: list[str]) -> dict[str, str]:
+    """Current global values of MariaDB server variables."""
+    listed = ",".join(f"'{n}'" for n in names)
+    out = subprocess.run(
+        [*base, "-N", "-e", f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({listed})"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(line.split("\t", 1) for line in out.strip().splitlines())
+
+
+def restore_seconds(dump: Path, config: str) -> tuple[float, float, dict[str, str]]:
+    """Time `mysql db < dump` into a fresh database, with the server as configured
+    ("stock") or tuned for bulk loading ("tuned"); returns (seconds, client MB, settings)."""
     client = mysql_client()
     base = [client, "-h127.0.0.1", "-uroot"]
+    before = server_variables(base, list(TUNED))
+    if config == "tuned":
+        sets = "; ".join(f"SET GLOBAL {k} = {v}" for k, v in TUNED.items())
+        subprocess.run([*base, "-e", sets], check=True)
+    used = server_variables(base, list(TUNED))
     subprocess.run(
         [*base, "-e", "DROP DATABASE IF EXISTS intercop_bench; CREATE DATABASE intercop_bench"],
         check=True,
@@ -45,7 +67,9 @@ def restore_seconds(dump: Path) -> tuple[float, float]:
         run = measure([*base, "intercop_bench"], stdin=dump)
     finally:
         subprocess.run([*base, "-e", "DROP DATABASE IF EXISTS intercop_bench"], check=True)
-    return run.seconds, run.peak_rss_mb
+        restore = "; ".join(f"SET GLOBAL {k} = {v}" for k, v in before.items())
+        subprocess.run([*base, "-e", restore], check=True)
+    return run.seconds, run.peak_rss_mb, used
 
 
 def main() -> None:
