@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from intercop import __version__
-from intercop.cli import datasets, demo, ingest, judge, mapping, persons, resolve, synth
+from intercop.cli import cohorts, datasets, demo, ingest, judge, mapping, persons, resolve, synth
 from intercop.cli.context import STATE, err, out, print_json
 from intercop.errors import IntercopError
 from intercop.logconfig import configure
@@ -72,6 +72,7 @@ app.command("resolve")(resolve.resolve)
 app.command("persons")(persons.persons)
 app.add_typer(persons.person_app, name="person")
 app.command("judge")(judge.judge)
+app.command("cohorts")(cohorts.cohorts)
 app.command("demo")(demo.demo)
 
 
