@@ -1,6 +1,6 @@
-"""The demo: a synthetic takedown scenario, ingested file by file, summarised per country.
+"""The demo: a synthetic takedown scenario, ingested, resolved into persons, profiled.
 
-Later issues extend it into the whole flow (resolve, triage, outreach, evaluation).
+Later issues extend it into the whole flow (triage, outreach, evaluation).
 """
 
 from __future__ import annotations
@@ -12,7 +12,11 @@ from pathlib import Path
 
 from intercop.evidence.geography import CountryCounts, by_country
 from intercop.evidence.ingest import IngestRequest, IngestResult, ingest
+from intercop.identity.evaluate import Scores, load_truth, score
+from intercop.identity.persons import person_of
+from intercop.identity.resolve import ResolveOptions, ResolveResult, resolve
 from intercop.settings import Settings
+from intercop.store.database import open_store
 from intercop.synth import Scenario, generate_takedowns
 from intercop.workspace import Workspace, init_workspace
 
@@ -27,6 +31,8 @@ class DemoReport:
     scenario: Scenario
     results: tuple[IngestResult, ...]
     countries: tuple[CountryCounts, ...]
+    resolved: ResolveResult
+    scores: Scores
 
 
 def run_demo(
@@ -60,4 +66,8 @@ def run_demo(
             r.manifest.dataset_id, workspace.vault / r.manifest.dataset_id / "canonical"
         )
     ]
-    return DemoReport(workspace, scenario, tuple(results), tuple(countries))
+    say("resolving accounts into persons and profiling them")
+    with open_store(workspace) as store:
+        resolved = resolve(workspace, store, ResolveOptions(), step=say)
+    scores = score(person_of(workspace), load_truth(workspace, scenario.out))
+    return DemoReport(workspace, scenario, tuple(results), tuple(countries), resolved, scores)

@@ -17,3 +17,6 @@ def configure(level: str = "WARNING") -> None:
     handler.setFormatter(logging.Formatter("%(message)s"))
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Splink warns about every comparison level EM could not train on small data;
+    # our own logs say what matters, so its chatter is shown only when debugging
+    logging.getLogger("splink").setLevel("DEBUG" if level.upper() == "DEBUG" else "ERROR")

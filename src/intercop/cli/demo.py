@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from intercop.cli.context import STATE, err, out, print_json
-from intercop.demo import run_demo
+from intercop.cli.persons import show
+from intercop.demo import DemoReport, run_demo
+from intercop.identity.persons import list_persons
 
 
 def demo(
@@ -77,9 +79,37 @@ def demo(
     out.print(
         f"Quarantined rows: {total_q:,}. Dropped secret columns: {', '.join(dropped) or 'none'}."
     )
+    _persons(report)
     out.print(
         f"Look at: the scenario and its ground truth in {report.scenario.out}, the vault in "
         f"{report.workspace.vault}; try `intercop --workspace {report.workspace.root} datasets` "
         f"and `intercop --workspace {report.workspace.root} dataset show "
         f"{report.results[0].manifest.dataset_id} --explain`."
     )
+
+
+def _persons(report: DemoReport) -> None:
+    """Persons per country, repeat offenders and minors, and one person's explanation."""
+    people = list_persons(report.workspace)
+    r, sc = report.resolved, report.scores
+    out.print(
+        f"\nResolved {r.accounts:,} accounts into [bold]{r.persons:,} persons[/bold] in "
+        f"{r.seconds:.1f} s; against the ground truth: pairwise precision {sc.precision:.3f}, "
+        f"recall {sc.recall:.3f}, F1 {sc.f1:.3f}."
+    )
+    table = Table(title="Persons per country (IP, e-mail and claimed-country evidence)")
+    for col in ("country", "persons", "repeat offenders", "minors now", "minors at activity"):
+        table.add_column(col, justify="left" if col == "country" else "right")
+    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for p in people:
+        row = rows[p.country or "unknown"]
+        row[0] += 1
+        row[1] += bool(p.extra.get("repeat_offender"))
+        row[2] += bool(p.minor)
+        row[3] += bool(p.extra.get("minor_at_activity"))
+    for country, (n, repeat, minors, minors_then) in sorted(rows.items(), key=lambda kv: -kv[1][0]):
+        table.add_row(country, f"{n:,}", f"{repeat:,}", f"{minors:,}", f"{minors_then:,}")
+    out.print(table)
+    multi = max(people, key=lambda p: (len(p.accounts), p.risk or 0))
+    out.print(f"One person explained: `intercop person show {multi.person_id} --explain`")
+    show(multi.person_id, explain=True, as_json=False)

@@ -67,15 +67,20 @@ def show(
     out.print(accounts)
     if not explain:
         return
-    links = Table(title="Links and their evidence")
+    names = {a.uid: f"{a.platform}:{a.username or a.account_key}" for a in explanation.accounts}
+    links = Table(title="Links that joined these accounts, or were refused, with their evidence")
     for col in ("accounts", "kind", "weight", "merged", "evidence"):
         links.add_column(col)
     for link in explanation.links:
+        if link.decision == "already together":
+            continue  # redundant with the links shown; all of them are in --json
         evidence = "; ".join(
             f"{e.get('comparison', '')}: {e.get('level', e.get('judgement', ''))}"
             + (f" ({e['weight']:+.1f})" if isinstance(e.get("weight"), int | float) else "")
             for e in link.evidence
+            if "no evidence" not in str(e.get("level", ""))
         )
-        links.add_row(f"{link.uid_l}\n{link.uid_r}", link.kind, f"{link.match_weight:.1f}",
+        pair = f"{names.get(link.uid_l, link.uid_l)}\n{names.get(link.uid_r, link.uid_r)}"
+        links.add_row(pair, link.kind, f"{link.match_weight:.1f}",
                       "yes" if link.merged else f"no: {link.decision}", evidence)  # fmt: skip
     out.print(links)

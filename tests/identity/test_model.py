@@ -1,0 +1,147 @@
+"""The linkage model: comparisons, input preparation, saved models and training."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from intercop.errors import LinkageError
+from intercop.identity import model
+from intercop.identity.engines import DuckDBEngine
+from intercop.identity.record import ACCOUNT_RECORD
+
+
+def records(rows: list[dict[str, Any]]) -> pa.Table:
+    """A table of ``ACCOUNT_RECORD`` from partial rows (missing fields NULL)."""
+    full = [{name: row.get(name) for name in ACCOUNT_RECORD.names} for row in rows]
+    return pa.Table.from_pylist(full, schema=ACCOUNT_RECORD)
+
+
+def population(people: int = 120) -> pa.Table:
+    """Synthetic accounts: each person on two platforms, with varied evidence."""
+    rows = []
+    for i in range(people):
+        handle = f"user{i:03d}x"
+        email = f"mail{i:03d}@example.org"
+        ip = f"198.51.{i // 200}.{i % 200 + 1}"
+        for ds in ("aaaa", "bbbb"):
+            keep_email = ds == "aaaa" or i % 3 != 0
+            rows.append(
+                {
+                    "uid": f"{ds}:{i}",
+                    "dataset_id": ds,
+                    "account_key": str(i),
+                    "username_norm": handle if i % 5 else handle + "z",
+                    "username_stem": handle,
+                    "email": email if keep_email else None,
+                    "email_local": email.split("@")[0] if keep_email else None,
+                    "rare_ips": [ip] if i % 2 else [],
+                    "birth_date": dt.date(2000 + i % 9, 1 + i % 12, 1 + i % 28),
+                    "country": ["NL", "SE", "FI"][i % 3],
+                }
+            )
+    return records(rows)
+
+
+def test_prepare_keeps_model_columns_and_makes_empty_values_null() -> None:
+    table = records([{"uid": "a:1", "email": " ", "rare_ips": [], "username_norm": "bob"}])
+    prepared = model.prepare(table)
+    assert prepared.column_names == list(model.INPUT_COLUMNS)
+    row = prepared.to_pylist()[0]
+    assert row["email"] is None
+    assert row["rare_ips"] is None
+    assert row["username_norm"] == "bob"
+
+
+def test_prepare_names_missing_columns() -> None:
+    with pytest.raises(LinkageError, match="rare_ips"):
+        model.prepare(pa.table({"uid": ["a:1"], "email": ["x@y.z"]}))
+
+
+def test_level_labels_number_levels_like_splink() -> None:
+    labels = model.level_labels()
+    assert set(labels) == {
+        "email", "username", "rare_ips", "birth_date", "first_name", "last_name", "country"
+    }  # fmt: skip
+    assert labels["rare_ips"] == {-1: "no evidence", 2: "2+ shared", 1: "1+ shared", 0: "none shared"}
+    assert labels["username"][4] == "exact"
+    assert labels["username"][0] == "different"
+
+
+def test_prediction_rules_block_on_exploded_rare_ips() -> None:
+    rules = [r.create_blocking_rule_dict("duckdb") for r in model.prediction_rules()]
+    exploded = [r for r in rules if r.get("arrays_to_explode")]
+    assert [r["arrays_to_explode"] for r in exploded] == [["rare_ips"]]
+    assert len(rules) == 6
+
+
+def test_unmix_u_removes_the_matches_from_u() -> None:
+    level = {"m_probability": 0.8, "u_probability": 0.001}
+    trained = {
+        "probability_two_random_records_match": 0.001,
+        "comparisons": [{"comparison_levels": [{"is_null_level": True}, level]}],
+    }
+    model._unmix_u(trained)
+    assert level["u_probability"] == pytest.approx((0.001 - 0.0008) / 0.999)
+    level["u_probability"] = 0.0005
+    model._unmix_u(trained)
+    assert level["u_probability"] == model.U_FLOOR
+
+
+def test_settings_for_moves_parameters_to_another_dialect() -> None:
+    trained = DuckDBEngine().train(population())
+    assert trained["sql_dialect"] == "duckdb"
+    spark = model.settings_for(trained, "spark")
+    assert spark["probability_two_random_records_match"] == pytest.approx(
+        trained["probability_two_random_records_match"]
+    )
+    for old, new in zip(trained["comparisons"], spark["comparisons"], strict=True):
+        for a, b in zip(old["comparison_levels"], new["comparison_levels"], strict=True):
+            assert a.get("m_probability") == b.get("m_probability")
+            assert a.get("u_probability") == b.get("u_probability")
+    # the SQL is the target dialect's, not a copy of DuckDB's
+    assert "`username_norm_l`" in json.dumps(spark["comparisons"])
+
+
+def test_training_estimates_strong_evidence_as_strong() -> None:
+    trained = DuckDBEngine().train(population())
+    prior = trained["probability_two_random_records_match"]
+    assert 0 < prior < 0.05
+    email = next(c for c in trained["comparisons"] if c["output_column_name"] == "email")
+    exact = email["comparison_levels"][1]
+    assert exact["label_for_charts"] == "exact"
+    assert exact["m_probability"] / exact["u_probability"] > 100
+
+
+def test_settings_for_refuses_a_model_of_other_comparisons() -> None:
+    stale = {"probability_two_random_records_match": 0.01, "comparisons": []}
+    with pytest.raises(LinkageError, match="--retrain"):
+        model.settings_for(stale, "duckdb")
+
+
+def test_load_or_train_saves_then_reuses_until_retrain(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def trainer(table: pa.Table) -> dict[str, Any]:
+        calls.append(table.num_rows)
+        return {"run": len(calls)}
+
+    path = tmp_path / "derived" / "model.json"
+    table = records([{"uid": "a:1"}])
+    assert model.load_or_train(path, table, trainer) == {"run": 1}
+    assert json.loads(path.read_text()) == {"run": 1}
+    assert model.load_or_train(path, table, trainer) == {"run": 1}
+    assert model.load_or_train(path, table, trainer, retrain=True) == {"run": 2}
+    assert calls == [1, 1]
+
+
+def test_load_or_train_names_an_unreadable_model(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_text("{not json")
+    with pytest.raises(LinkageError, match="model.json"):
+        model.load_or_train(path, records([]), lambda _: {})
