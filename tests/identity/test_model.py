@@ -68,7 +68,12 @@ def test_level_labels_number_levels_like_splink() -> None:
     assert set(labels) == {
         "email", "username", "rare_ips", "birth_date", "first_name", "last_name", "country"
     }  # fmt: skip
-    assert labels["rare_ips"] == {-1: "no evidence", 2: "2+ shared", 1: "1+ shared", 0: "none shared"}
+    assert labels["rare_ips"] == {
+        -1: "no evidence",
+        2: "2+ shared",
+        1: "1+ shared",
+        0: "none shared",
+    }
     assert labels["username"][4] == "exact"
     assert labels["username"][0] == "different"
 

@@ -52,6 +52,8 @@ def resolve(
     if result.review:
         reasons = "; ".join(f"{r}: {n}" for r, n in result.review_reasons.items())
         out.print(f"[yellow]{result.review:,} links sent to review[/yellow] ({reasons})")
+    for note in result.notes:
+        out.print(f"[yellow]note:[/yellow] {note}")
     for hub in result.hubs[:10]:
         out.print(f"hub not used as evidence: {hub['kind']} shared by {hub['accounts']} accounts")
     if "evaluation" in summary:

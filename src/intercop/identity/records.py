@@ -170,13 +170,12 @@ def _build_ips(con: duckdb.DuckDBPyConnection, max_ip_share: int) -> None:
         "WHERE i.kind = 'ip' AND l.public GROUP BY ALL"
     )
     con.execute(
-        "CREATE TEMP TABLE ip_share AS SELECT ip, count(*) AS accounts FROM "
-        "(SELECT DISTINCT dataset_id, account_key, ip FROM ip_acc) GROUP BY ip"
+        "CREATE TEMP TABLE ip_share AS SELECT ip, count(*) AS accounts FROM ip_acc GROUP BY ip"
     )
     con.execute(
         "CREATE TEMP TABLE acc_ips AS SELECT a.dataset_id, a.account_key, "
-        "list_sort(list(DISTINCT a.ip)) AS ips, "
-        "list_sort(list(DISTINCT a.ip) FILTER (WHERE s.accounts <= ?)) AS rare_ips "
+        "list_sort(list(a.ip)) AS ips, "
+        "list_sort(list(a.ip) FILTER (WHERE s.accounts <= ?)) AS rare_ips "
         "FROM ip_acc a JOIN ip_share s USING (ip) GROUP BY ALL",
         [max_ip_share],
     )
@@ -185,7 +184,7 @@ def _build_ips(con: duckdb.DuckDBPyConnection, max_ip_share: int) -> None:
     # last ties go to the alphabetically first country (deterministic)
     con.execute(
         "CREATE TEMP TABLE acc_country AS SELECT dataset_id, account_key, "
-        "first(country ORDER BY w_rare DESC, w DESC, country) AS country FROM "
+        "arg_min(country, (-w_rare, -w, country)) AS country FROM "
         "(SELECT dataset_id, account_key, country, sum(sightings) AS w, "
         "coalesce(sum(sightings) FILTER (WHERE s.accounts <= ?), 0) AS w_rare "
         f"FROM ip_acc JOIN ip_share s USING (ip) WHERE country <> '{UNKNOWN}' GROUP BY ALL) "
@@ -207,14 +206,15 @@ def _build_emails(con: duckdb.DuckDBPyConnection, _max_ip_share: int) -> None:
     # the account's own e-mail first, then login e-mails, then PayPal, most seen first
     con.execute(
         "CREATE TEMP TABLE acc_emails AS SELECT dataset_id, account_key, "
-        "first(l.email ORDER BY prio, n DESC, l.email) AS email, "
-        "list_sort(list(DISTINCT l.email)) AS emails FROM ("
+        "arg_min(email, (prio, -n, email)) AS email, list_sort(list(email)) AS emails FROM ("
+        "SELECT dataset_id, account_key, l.email, min(prio) AS prio, sum(n) AS n FROM ("
         "  SELECT dataset_id, account_key, email AS raw, 0 AS prio, 1::BIGINT AS n FROM acc "
         "  UNION ALL SELECT dataset_id, account_key, value, 1, coalesce(count, 1) FROM ids "
         "    WHERE kind = 'email' "
         "  UNION ALL SELECT dataset_id, account_key, value, 2, coalesce(count, 1) FROM ids "
         "    WHERE kind = 'paypal_email'"
         ") s JOIN l_email l ON l.raw = s.raw WHERE l.email IS NOT NULL GROUP BY ALL"
+        ") GROUP BY ALL"
     )
 
 
@@ -237,10 +237,11 @@ def _build_phones(con: duckdb.DuckDBPyConnection, _max_ip_share: int) -> None:
         lambda raw, hint: (normalise_phone_e164(raw, hint),),
     )
     con.execute(
-        "CREATE TEMP TABLE acc_phones AS SELECT p.dataset_id, p.account_key, "
-        "list_sort(list(DISTINCT l.phone)) AS phones FROM phone_raw p "
+        "CREATE TEMP TABLE acc_phones AS SELECT dataset_id, account_key, "
+        "list_sort(list(phone)) AS phones FROM (SELECT DISTINCT p.dataset_id, p.account_key, "
+        "l.phone FROM phone_raw p "
         "JOIN l_phone l ON l.raw = p.raw AND l.hint IS NOT DISTINCT FROM p.hint "
-        "WHERE l.phone IS NOT NULL GROUP BY ALL"
+        "WHERE l.phone IS NOT NULL) GROUP BY ALL"
     )
 
 
@@ -268,14 +269,15 @@ def _build_others(con: duckdb.DuckDBPyConnection, _max_ip_share: int) -> None:
     )
     con.execute(
         "CREATE TEMP TABLE acc_btc AS SELECT dataset_id, account_key, "
-        "list_sort(list(DISTINCT value)) AS btc FROM ids "
-        "WHERE kind = 'btc_address' AND value IS NOT NULL GROUP BY ALL"
+        "list_sort(list(value)) AS btc FROM (SELECT DISTINCT dataset_id, account_key, value "
+        "FROM ids WHERE kind = 'btc_address' AND value IS NOT NULL) GROUP BY ALL"
     )
     kinds = ", ".join(f"'{k}'" for k in HANDLE_KINDS)
     con.execute(
         "CREATE TEMP TABLE acc_handles AS SELECT dataset_id, account_key, "
-        "list_sort(list(DISTINCT kind || ':' || value)) AS handles FROM ids "
-        f"WHERE kind IN ({kinds}) AND value IS NOT NULL GROUP BY ALL"
+        "list_sort(list(handle)) AS handles FROM (SELECT DISTINCT dataset_id, account_key, "
+        f"kind || ':' || value AS handle FROM ids WHERE kind IN ({kinds}) AND value IS NOT NULL) "
+        "GROUP BY ALL"
     )
     con.execute(
         'CREATE TEMP TABLE acc_seen AS SELECT dataset_id, account_key, min("at") AS first_at, '

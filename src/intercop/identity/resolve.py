@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from intercop.errors import IntercopError
+from intercop.errors import IntercopError, LinkageError
 from intercop.identity.cluster import Clustering, Link, cluster_accounts
 from intercop.identity.engines import engine as make_engine
 from intercop.identity.judgements import effective_judgements
@@ -58,6 +58,13 @@ LINKS = pa.schema(
         ("decision", pa.string()),
     ]
 )
+
+
+_NO_PAIRS = pa.table(
+    {"uid_l": [], "uid_r": [], "match_weight": [], "evidence": []},
+    schema=pa.schema([("uid_l", pa.string()), ("uid_r", pa.string()),
+                      ("match_weight", pa.float64()), ("evidence", pa.string())]),
+)  # fmt: skip
 
 
 class NothingToResolveError(IntercopError):
@@ -94,6 +101,7 @@ class ResolveResult:
     engine: str = "duckdb"
     seconds: float = 0.0
     review_reasons: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,10 +129,25 @@ def resolve(
     say("strong links")
     strong = strong_links(records, hub_limit=options.hub_limit)
     say(f"linkage model ({options.engine})")
+    notes: list[str] = []
     with make_engine(options.engine) as linker:
-        model = load_or_train(model_path(workspace), records, linker.train, retrain=options.retrain)
+        try:
+            model = load_or_train(
+                model_path(workspace), records, linker.train, retrain=options.retrain
+            )
+        except LinkageError as exc:
+            # data with no evidence of identity at all (every e-mail distinct, only
+            # namesakes and shared IPs) gives EM nothing to learn from: resolve on strong
+            # links and judgements alone, and say so
+            log.warning("linkage model not trained: %s", exc.message)
+            notes.append(f"model not trained, strong links and judgements only: {exc.message}")
+            model = None
         say("scoring candidate pairs")
-        pairs = linker.predict(records, model, threshold=options.threshold)
+        pairs = (
+            linker.predict(records, model, threshold=options.threshold)
+            if model is not None
+            else _NO_PAIRS
+        )
 
     judged = effective_judgements(store) if store is not None else {}
     links = _links(strong.links, pairs, judged)
@@ -163,6 +186,7 @@ def resolve(
         engine=options.engine,
         seconds=round(time.monotonic() - started, 2),
         review_reasons=reasons,
+        notes=notes,
     )
     (workspace.derived / "resolve.json").write_text(json.dumps(result.as_json(), indent=2))
     return result
