@@ -149,5 +149,5 @@ def test_write_records(ingested: Ingested, records: pa.Table) -> None:
     written = pq.read_table(path)
     assert written.schema.equals(ACCOUNT_RECORD)
     assert written.num_rows == records.num_rows
-    count = duckdb.sql(f"SELECT count(DISTINCT uid) FROM read_parquet('{path}')").fetchall()
+    count = duckdb.execute(f"SELECT count(DISTINCT uid) FROM read_parquet('{path}')").fetchall()
     assert count == [(records.num_rows,)]

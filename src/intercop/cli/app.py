@@ -84,7 +84,8 @@ def main() -> None:
     try:
         app()
     except IntercopError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        # one line, never wrapped, so scripts and people read the same thing
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-written was kept")

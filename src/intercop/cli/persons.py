@@ -29,9 +29,10 @@ def persons(
     for col in ("person", "accounts", "country", "age", "minor", "risk"):
         table.add_column(col)
     for p in sorted(found, key=lambda p: -(p.risk or 0))[:limit]:
-        table.add_row(p.person_id, str(len(p.accounts)), p.country or "",
-                      "" if p.age is None else str(p.age),
-                      "yes" if p.minor else "", "" if p.risk is None else f"{p.risk:.0f}")  # fmt: skip
+        age = "" if p.age is None else str(p.age)
+        risk = "" if p.risk is None else f"{p.risk:.0f}"
+        table.add_row(p.person_id, str(len(p.accounts)), p.country or "", age,
+                      "yes" if p.minor else "", risk)  # fmt: skip
     out.print(table)
 
 

@@ -9,7 +9,11 @@ Invariants: exactly the schema ``record.ACCOUNT_RECORD``; one row per
 ``(dataset_id, account_key)``; list columns are never NULL (``[]`` when empty) and
 sorted; private and reserved IPs never appear; ``rare_ips`` holds only the IPs seen
 on at most ``max_ip_share`` accounts across all datasets (VPN exits and carrier NAT
-are shared by many and are no evidence of identity).
+are shared by many and are no evidence of identity); ``country`` is the majority
+country of the account's public IPs weighted by sightings, rare IPs counting first.
+``email`` is the account's own e-mail, else its most seen login e-mail, else its
+PayPal e-mail; ``emails`` holds them all. A 1970-01-01 birth date is an epoch-zero
+placeholder and is dropped.
 """
 
 from __future__ import annotations
