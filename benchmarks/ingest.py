@@ -172,7 +172,7 @@ def main() -> None:
             "mb_per_s": round(size_mb / restore_s, 1),
             "speedup_of_ingest": round(restore_s / ingest_s, 2),
         }
-    out = HERE / "results" / "ingest.json"
+    out = HERE / "results" / f"ingest-{args.peer.replace(',', '-')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -183,7 +183,8 @@ def test_duckdb_on_realistic_records_is_precise(
 ) -> None:
     pairs = DuckDBEngine().predict(realistic, realistic_model, threshold=0.9)
     assert pairs.num_rows > realistic.num_rows / 10
-    names = dict(zip(realistic["uid"].to_pylist(), realistic["username_norm"].to_pylist()))
+    uids, norms = realistic["uid"].to_pylist(), realistic["username_norm"].to_pylist()
+    names = dict(zip(uids, norms, strict=True))
     common = [
         r for r in pairs.to_pylist() if names[r["uid_l"]] in ("admin", "test")
         and names[r["uid_l"]] == names[r["uid_r"]]

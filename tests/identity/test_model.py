@@ -148,5 +148,22 @@ def test_load_or_train_saves_then_reuses_until_retrain(tmp_path: Path) -> None:
 def test_load_or_train_names_an_unreadable_model(tmp_path: Path) -> None:
     path = tmp_path / "model.json"
     path.write_text("{not json")
-    with pytest.raises(LinkageError, match="model.json"):
+    with pytest.raises(LinkageError, match=r"model\.json"):
         model.load_or_train(path, records([]), lambda _: {})
+
+
+def test_a_dataset_of_namesakes_without_emails_trains_and_links_nobody() -> None:
+    admins = records(
+        [
+            {"uid": f"a:{i}", "username_norm": "admin", "username_stem": "admin", "country": "NL"}
+            for i in range(50)
+        ]
+    )
+    duck = DuckDBEngine()
+    trained = duck.train(admins)
+    # e-mail was never seen: it must weigh nothing rather than take Splink's defaults
+    email = model.settings_for(trained, "duckdb")["comparisons"][0]
+    assert {lv.get("m_probability") for lv in email["comparison_levels"][1:]} == {0.5}
+    pairs = duck.predict(admins, trained, threshold=0.0)
+    assert pairs.num_rows == 50 * 49 // 2
+    assert max(pairs["match_probability"].to_pylist()) < 0.5

@@ -52,11 +52,13 @@ DETERMINISTIC_RECALL = 0.5
 U_MAX_PAIRS = 2e6
 U_SEED = 42
 MAX_EM_ITERATIONS = 25
+#: the prior used when the deterministic rules find no pair at all
+PRIOR_FLOOR = 1e-6
 #: the smallest u kept after taking the matches out (caps one level at ~20 bits)
 U_FLOOR = 1e-6
 
 
-def _comparisons() -> list[ComparisonCreator]:
+def _comparisons() -> list[ComparisonCreator | dict[str, Any]]:
     """One comparison per kind of evidence, levels from strongest to weakest.
 
     Fellegi-Sunter adds the weights of comparisons as if independent, so evidence that
@@ -170,7 +172,7 @@ _EXTENDS = " or ".join(
 )
 
 
-def prediction_rules() -> list[BlockingRuleCreator]:
+def prediction_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
     """Blocking rules of prediction: pairs that share at least one strong key."""
     from splink import block_on
 
@@ -185,7 +187,7 @@ def prediction_rules() -> list[BlockingRuleCreator]:
     ]
 
 
-def deterministic_rules() -> list[BlockingRuleCreator]:
+def deterministic_rules() -> list[str | BlockingRuleCreator]:
     """Rules that admit almost no false pairs, for the prior ``P(match)``."""
     from splink import block_on
 
@@ -218,15 +220,26 @@ def settings() -> SettingsCreator:
 
 def train(linker: Linker) -> dict[str, Any]:
     """Train ``linker`` without labels and return the model as Splink JSON."""
+    from splink.internals.exceptions import EMTrainingException
+
     training = linker.training
     training.estimate_probability_two_random_records_match(
         deterministic_rules(), recall=DETERMINISTIC_RECALL
     )
+    settings_obj = linker._settings_obj  # Splink has no public setter for the prior
+    if settings_obj._probability_two_random_records_match <= 0:
+        # no e-mail or handle shared at all: keep a tiny prior so EM and scoring work
+        log.warning("no deterministic links to estimate the prior from; using %s", PRIOR_FLOOR)
+        settings_obj._probability_two_random_records_match = PRIOR_FLOOR
     training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=U_SEED)
     for rule in em_rules():
-        training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True
-        )
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except EMTrainingException:
+            # a dataset without e-mails has no pair to learn from on that key
+            log.warning("EM skipped: no pairs of accounts share the key of %s", rule)
     model: dict[str, Any] = linker.misc.save_model_to_json()
     return _unmix_u(model)
 
@@ -275,7 +288,13 @@ def settings_for(model: dict[str, Any], dialect: str) -> dict[str, Any]:
     trained = {c.get("output_column_name"): c for c in model.get("comparisons", [])}
     for comparison in fresh["comparisons"]:
         name = comparison["output_column_name"]
-        levels = trained.get(name, {}).get("comparison_levels", [])
+        if name not in trained:
+            # Splink leaves out a comparison whose columns were empty in training:
+            # nothing was learned about it, so it weighs nothing (m = u), never defaults
+            _neutral(comparison)
+            log.info("linkage model has no parameters for %r; it will weigh nothing", name)
+            continue
+        levels = trained[name].get("comparison_levels", [])
         if len(levels) != len(comparison["comparison_levels"]):
             raise LinkageError(
                 f"the saved linkage model does not fit comparison {name!r}",
@@ -293,6 +312,16 @@ def settings_for(model: dict[str, Any], dialect: str) -> dict[str, Any]:
         )
     fresh["probability_two_random_records_match"] = float(prior)
     return fresh
+
+
+def _neutral(comparison: dict[str, Any]) -> None:
+    """Make every level of ``comparison`` a Bayes factor of 1."""
+    for level in comparison["comparison_levels"]:
+        if level.get("is_null_level"):
+            continue
+        level["m_probability"] = level["u_probability"] = 0.5
+        level.pop("tf_adjustment_column", None)
+        level.pop("tf_adjustment_weight", None)
 
 
 def level_labels() -> dict[str, dict[int, str]]:

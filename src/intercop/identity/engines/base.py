@@ -62,13 +62,13 @@ class LinkageEngine(ABC):
             scored = linker.inference.predict(
                 threshold_match_probability=threshold, warning_mode="never"
             )
-            table = scored.as_pyarrow_table()
+            table: pa.Table = scored.as_pyarrow_table()  # type: ignore[no-untyped-call]
             scored.drop_table_from_database_and_remove_from_cache()
         pairs = _pairs(table, threshold)
         log.info("%s engine: %d pairs at match probability >= %s", self.NAME, len(pairs), threshold)
         return pairs
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most engines hold nothing to release
         """Release the engine's connections and temporary files."""
 
     def __enter__(self) -> Self:
@@ -107,11 +107,12 @@ class LinkageEngine(ABC):
         """Re-raise Splink and backend errors as ``LinkageError``s naming the step."""
         from splink.internals.exceptions import SplinkException
 
+        failures: tuple[type[BaseException], ...] = (SplinkException, *self._backend_errors())
         try:
             yield
         except LinkageError:
             raise
-        except (SplinkException, *self._backend_errors()) as exc:
+        except failures as exc:
             text = str(exc)
             sql = text if "sql" in text.lower() else None
             if sql:

@@ -126,7 +126,7 @@ class SparkEngine(LinkageEngine):
     def _db_api(self) -> DatabaseAPI[Any]:
         from splink import SparkAPI
 
-        api: DatabaseAPI[Any] = SparkAPI(
+        api: DatabaseAPI[Any] = SparkAPI(  # type: ignore[no-untyped-call]
             spark_session=self.spark,
             num_partitions_on_repartition=self.shuffle_partitions,
         )
@@ -143,7 +143,7 @@ class SparkEngine(LinkageEngine):
         return table
 
     def _backend_errors(self) -> tuple[type[BaseException], ...]:
-        from py4j.protocol import Py4JError
+        from py4j.protocol import Py4JError  # type: ignore[import-untyped]
         from pyspark.errors import PySparkException
 
         return (PySparkException, Py4JError)
