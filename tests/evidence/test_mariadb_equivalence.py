@@ -8,6 +8,7 @@ keyed hash (or must be absent, when dropped).
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -39,7 +40,7 @@ def restored(mariadb: dict[str, object], takedowns: Scenario) -> Iterator[dict[s
     databases = {}
     try:
         for i, path in enumerate(_mysql_files(takedowns)):
-            db = f"intercop_eq_{i}"
+            db = f"intercop_eq_{os.getpid()}_{i}"  # concurrent runs must not share databases
             subprocess.run([*base, "-e", f"DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db}"],
                            check=True)  # fmt: skip
             with (takedowns.out / path).open("rb") as dump:

@@ -124,8 +124,12 @@ def test_training_estimates_strong_evidence_as_strong() -> None:
 
 
 def test_settings_for_refuses_a_model_of_other_comparisons() -> None:
-    stale = {"probability_two_random_records_match": 0.01, "comparisons": []}
-    with pytest.raises(LinkageError, match="--retrain"):
+    levels = [{"sql_condition": "ELSE", "m_probability": 0.5, "u_probability": 0.5}]
+    stale = {
+        "probability_two_random_records_match": 0.01,
+        "comparisons": [{"output_column_name": "email", "comparison_levels": levels}],
+    }
+    with pytest.raises(LinkageError, match=r"'email'.*--retrain"):
         model.settings_for(stale, "duckdb")
 
 

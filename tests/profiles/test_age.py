@@ -64,3 +64,37 @@ def test_age_bands() -> None:
     assert age_band(15) == "12-15"
     assert age_band(17) == "16-17"
     assert age_band(45) == "30+"
+
+
+def test_birth_year_field_sits_between_a_birthday_and_a_name() -> None:
+    field = estimate_age([], [], date(2023, 3, 1), None, TODAY, [(2007, "market")])
+    assert field.birth_year == 2007 and field.basis == "birth_year"
+    assert field.birth_date is None  # a year is not a date
+    assert field.age_at_first_activity == 15 and field.minor_at_activity is True
+    name = estimate_age([], [("peter2007", "forum")], date(2023, 3, 1), None, TODAY)
+    birthday = estimate_age([(date(2007, 2, 1), "forum")], [], date(2023, 3, 1), None, TODAY)
+    assert name.confidence < field.confidence < birthday.confidence
+    assert any(e["kind"] == "birth_year" and e["value"] == 2007 for e in field.evidence)
+
+
+def test_birth_year_field_outweighs_a_lucky_number_but_not_a_birthday() -> None:
+    est = estimate_age(
+        [], [("wolf1999", "booter")], date(2023, 3, 1), None, TODAY, [(2006, "market")]
+    )
+    assert (est.birth_year, est.basis) == (2006, "birth_year")
+    assert "conflict" in est.flags
+    agree = estimate_age(
+        [], [("anna2006", "booter")], date(2023, 3, 1), None, TODAY, [(2006, "market")]
+    )
+    assert agree.confidence > est.confidence and not agree.flags
+    clash = estimate_age(
+        [(date(2004, 5, 5), "forum")], [], date(2023, 3, 1), None, TODAY, [(2006, "market")]
+    )
+    assert (clash.birth_year, clash.basis) == (2004, "birthday")
+    assert "birth_year_disagrees" in clash.flags
+
+
+def test_impossible_birth_years_are_ignored() -> None:
+    est = estimate_age([], [], date(2023, 3, 1), None, TODAY, [(1900, "market"), (2030, "x")])
+    assert est.birth_year is None and est.flags == ("no_evidence",)
+    assert [e["kind"] for e in est.evidence] == ["birth_year_ignored"] * 2

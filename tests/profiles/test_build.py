@@ -154,3 +154,15 @@ def test_write_profiles_stores_the_table(
     stored = pq.read_table(path)
     assert stored.num_rows == profiles.num_rows
     assert stored.column("risk").to_pylist() == profiles.column("risk").to_pylist()
+
+
+def test_birth_year_fields_give_the_true_year(
+    profiles: pa.Table, truth: dict[str, dict[str, str]]
+) -> None:
+    rows = [p for p in profiles.to_pylist() if p["age_basis"] == "birth_year"]
+    assert len(rows) >= 5  # the market's users.birth_year
+    for p in rows:
+        born = date.fromisoformat(truth[p["person_id"]]["birth_date"])
+        assert p["birth_year"] == born.year, p["person_id"]
+        assert p["birth_date"] is None
+        assert 0.5 <= p["age_confidence"] < 0.9

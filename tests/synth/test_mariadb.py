@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def _mysql(params: dict[str, object], *args: str, stdin: Path | None = None) -> 
 
 
 def test_every_mysql_dump_loads(mariadb: dict[str, object], scenario: Scenario) -> None:
-    db = "intercop_synth_test"
+    db = f"intercop_synth_test_{os.getpid()}"  # concurrent runs must not share databases
     try:
         for f in scenario.files:
             if not f.path.endswith(".sql"):

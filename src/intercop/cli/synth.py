@@ -59,12 +59,27 @@ def takedowns(
             help="Chance a warned person still makes a later account (1 = no effect).",
         ),
     ] = 0.6,
+    activity: Annotated[
+        float,
+        typer.Option(
+            "--activity", min=0.01,
+            help="Multiplies each account's events; 0.1 = identities with a few events each.",
+        ),
+    ] = 1.0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes (same bytes; for big scales).")
+    ] = 1,
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Seized booters, forums and markets of one population, with ground truth."""
     started = time.perf_counter()
-    with _progress("takedowns", int(8_000_000 * scale)) as progress:
-        scenario = generate_takedowns(out_dir, seed, scale, warning_effect, progress=progress)
+    # about 8 MB at scale 1; the events, which ``activity`` thins, are most of it
+    expected = int(8_000_000 * scale * min(1.0, 0.25 + activity))
+    with _progress("takedowns", expected) as progress:
+        scenario = generate_takedowns(
+            out_dir, seed, scale, warning_effect, progress=progress, activity=activity,
+            workers=workers,
+        )  # fmt: skip
     if as_json:
         print_json(scenario.as_json())
         return

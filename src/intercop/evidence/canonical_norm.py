@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from intercop.evidence.batches import arrow_batches
 from intercop.evidence.canonical_sql import as_text, is_blob, is_numeric
 from intercop.identity.normalise import (
     normalise_btc,
@@ -94,9 +95,9 @@ class Lookups:
             if not parts:
                 continue
             union = " UNION ".join(parts)
-            reader = con.sql(
-                f"SELECT DISTINCT raw FROM ({union}) WHERE raw IS NOT NULL"
-            ).to_arrow_reader(BATCH)
+            reader = arrow_batches(
+                con.sql(f"SELECT DISTINCT raw FROM ({union}) WHERE raw IS NOT NULL"), BATCH
+            )
             # kept as Arrow until the reader is done: one query at a time per connection
             chunks = []
             for batch in reader:

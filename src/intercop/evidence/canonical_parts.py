@@ -24,6 +24,7 @@ from intercop.evidence.canonical_sql import (
     raw_text,
     role_expr,
     time_expr,
+    year_expr,
 )
 from intercop.evidence.mapping import ColumnMapping, ColumnRole, Mapping, TableMapping, TableRole
 
@@ -163,8 +164,11 @@ class Parts:
                 joins.append(self.lookups.join("email", s.view, "t", col, t, "ne"))
                 email = "ne.value"
             birth = "CAST(NULL AS DATE)"
-            if (b := s.col(ColumnRole.BIRTH_DATE)) is not None:
-                birth = date_expr(f"t.{ident(b[0])}", s.type(b[0]), b[1])
+            # a birth year is no date: it goes to the identifiers (kind birth_year)
+            dates = [c for c in s.cols(ColumnRole.BIRTH_DATE) if c[1].format != "year"]
+            if dates:
+                name, cm = dates[0]
+                birth = date_expr(f"t.{ident(name)}", s.type(name), cm)
             role = literal(self.default_role)
             if (r := s.col(ColumnRole.ROLE)) is not None:
                 role = role_expr(f"t.{ident(r[0])}", s.type(r[0]), r[1], self.default_role)
@@ -276,6 +280,8 @@ class Parts:
                 if lookup is not None:
                     joins = self.lookups.join(lookup, s.view, "b", col, t, "n")
                     value = "n.value"
+                elif kind == "birth_year":
+                    value = year_expr(f"b.{col}", t)
                 else:
                     value = as_text(f"b.{col}", t)
                 parts.append(
@@ -303,6 +309,8 @@ class Parts:
             return "username", "username"
         if cm.role is ColumnRole.IP:
             return "ip", ip_lookup(s.type(name))
+        if cm.role is ColumnRole.BIRTH_DATE:
+            return ("birth_year", None) if cm.format == "year" else (None, None)
         if cm.role is ColumnRole.CONTACT:
             return (cm.format, "handle") if cm.format in _CONTACT_KINDS else (None, None)
         return _IDENTIFIER_ROLES.get(cm.role, (None, None))

@@ -8,6 +8,7 @@ value it cannot read: one bad row never stops a dataset.
 
 from __future__ import annotations
 
+from intercop.evidence.detect_values import YEAR_MAX, YEAR_MIN
 from intercop.evidence.mapping import ColumnMapping
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -89,6 +90,14 @@ def date_expr(col: str, sql_type: str, cm: ColumnMapping) -> str:
         # MyBB writes "d-m-Y" without zero padding and leaves the year empty when hidden
         return f"CAST(try_strptime({text}, '%d-%m-%Y') AS DATE)"
     return f"TRY_CAST({text} AS DATE)"
+
+
+def year_expr(col: str, sql_type: str) -> str:
+    """A 4-digit year as text (``birth_year`` identifiers), NULL outside 1900-2030."""
+    number = f"TRY_CAST({as_text(col, sql_type)} AS INTEGER)"
+    return (
+        f"CASE WHEN {number} BETWEEN {YEAR_MIN} AND {YEAR_MAX} THEN CAST({number} AS VARCHAR) END"
+    )
 
 
 def ip_expr(col: str, sql_type: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intercop.evidence.detect_names import Concept, column_concept
+from intercop.evidence.detect_names import Concept, column_concept, is_birth_year_name
 from intercop.evidence.detect_values import Profile
 from intercop.evidence.mapping import ColumnMapping, ColumnRole, TableRole
 
@@ -210,6 +210,8 @@ def column_role(e: Evidence, table: TableRole, ctx: TableContext) -> ColumnMappi
     if c in (Concept.TIME, Concept.REGISTERED, Concept.LAST_SEEN):
         return _time_role(e, table, ctx)
     if c is Concept.BIRTH:
+        if _is_year_column(e):
+            return _result(e, ColumnRole.BIRTH_DATE, "year", "year values")
         when, values = time_format(p)
         return _result(e, ColumnRole.BIRTH_DATE, when, values)
     if c is Concept.BTC:
@@ -229,6 +231,16 @@ def column_role(e: Evidence, table: TableRole, ctx: TableContext) -> ColumnMappi
     if c in _OTHER_FORMATS:
         return _result(e, ColumnRole.OTHER, _OTHER_FORMATS[c])
     return _result(e, ColumnRole.OTHER, note=f" (a {c.value} is not used in a {table.value} table)")
+
+
+def _is_year_column(e: Evidence) -> bool:
+    """Whether a birth column holds years (2007), not dates or epochs read from 1970."""
+    p = e.profile
+    if p.most("year"):
+        return True
+    # named so, and no epoch: 0 or "unknown" placeholders do not hide the years
+    years = p.count == 0 or p.kind == "int" or p.share.get("year", 0.0) >= 0.5
+    return is_birth_year_name(e.name) and years and not p.is_epoch_s
 
 
 def _time_role(e: Evidence, table: TableRole, ctx: TableContext) -> ColumnMapping:

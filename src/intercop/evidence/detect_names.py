@@ -63,6 +63,15 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+#: names of a column holding a birth *year* (a year is not a date; see ``is_birth_year_name``)
+_BIRTH_YEAR_NAMES = _words(
+    "birthyear yearofbirth yob byear geboortejaar jaarvangeboorte anonascimento"
+    " anodenascimento anonacimiento anodenacimiento geburtsjahr anneedenaissance"
+    " anneenaissance syntymavuosi fodelsear"
+)
+_BIRTH_WORDS = _words("birth born geboorte nascimento nacimiento geburt naissance")
+_YEAR_WORDS = _words("year yr jaar ano jahr annee")
+
 # Exact names, compared without separators or accents ("E-Mail" == "email").
 _EXACT: dict[Concept, frozenset[str]] = {
     Concept.ROW_ID: _words("id pk rowid"),
@@ -131,7 +140,8 @@ _EXACT: dict[Concept, frozenset[str]] = {
         "birthday birthdate dob dateofbirth geboortedatum geboortedag verjaardag"
         " datanascimento nascimento fechanacimiento geburtsdatum geburtstag datenaissance"
         " naissance syntymaaika fodelsedag"
-    ),
+    )
+    | _BIRTH_YEAR_NAMES,
     Concept.PHONE: _words(
         "phone phonenumber telephone tel telefoon telefoonnummer mobiel gsm telefon"
         " telefonnummer handy telefone telemovel celular telefono movil portable mobile"
@@ -295,6 +305,12 @@ def column_concept(name: str) -> tuple[Concept, str] | None:
         if hit:
             return concept, f"name '{name}' (contains '{sorted(hit)[0]}')"
     return None
+
+
+def is_birth_year_name(name: str) -> bool:
+    """Whether a column name says it holds a year of birth (``birth_year``, ``yob``)."""
+    parts = set(words(name))
+    return compact(name) in _BIRTH_YEAR_NAMES or bool(parts & _BIRTH_WORDS and parts & _YEAR_WORDS)
 
 
 def table_prefix(names: list[str]) -> str:

@@ -22,6 +22,8 @@ MOST = 0.9
 
 #: epochs between 2000-01-01 and 2040-01-01, in seconds
 EPOCH_MIN, EPOCH_MAX = 946_684_800, 2_208_988_800
+#: calendar years a birth-year column holds
+YEAR_MIN, YEAR_MAX = 1900, 2030
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
 _CRYPT = re.compile(
@@ -139,6 +141,8 @@ def profile(
 
 
 def _numeric(v: float, hit: Callable[[str], None]) -> None:
+    if YEAR_MIN <= v <= YEAR_MAX and v == int(v):
+        hit("year")
     if EPOCH_MIN <= v <= EPOCH_MAX:
         hit("epoch_s")
     if EPOCH_MIN * 1000 <= v <= EPOCH_MAX * 1000:
@@ -192,6 +196,8 @@ def _text(v: str, hit: Callable[[str], None]) -> None:
         hit("token")
     if s.lstrip("-").isdigit():
         hit("digits")
+        if len(s) == 4 and YEAR_MIN <= int(s) <= YEAR_MAX:
+            hit("year")
     if len(s) > 60 or "\n" in s:
         hit("long")
 

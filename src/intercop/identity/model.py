@@ -1,7 +1,7 @@
 """The probabilistic linkage model: Splink comparisons, blocking rules and training.
 
 Engine-neutral: this module describes *what* is compared and how the model is trained;
-``engines.py`` runs it on DuckDB or Spark. A trained model is Splink's JSON (the dict of
+``identity.engines`` runs it on DuckDB or Spark. A trained model is Splink's JSON (the dict of
 ``save_model_to_json``); it carries SQL of the dialect it was trained in, so an engine
 never runs it as is but rebuilds the settings in its own dialect and copies the trained
 parameters over (``settings_for``), refusing a model whose comparisons no longer fit.

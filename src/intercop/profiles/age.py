@@ -4,6 +4,8 @@ Clues:
 
 - birthday fields of accounts (forums ask for one): an exact date, strong evidence;
   placeholders (1970-01-01, 1900-01-01...) and impossible ages are ignored;
+- birth-year fields (a market's ``birth_year`` 2007, identifiers of kind ``birth_year``):
+  the year the person typed, weaker than a whole birthday, stronger than a year in a name;
 - a birth year in a handle or an e-mail local part ("peter2004", "kimhydra05"):
   taken only when it gives an age of 10-40 at the first activity; four digits
   are better evidence than two (two digits are as often a lucky number).
@@ -45,6 +47,7 @@ _YEAR4 = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _YEAR2 = re.compile(r"(?<=[^\d])(\d\d)$")
 
 WEIGHT_BIRTHDAY = 1.0
+WEIGHT_BIRTH_YEAR = 0.75
 WEIGHT_YEAR4 = 0.5
 WEIGHT_YEAR2 = 0.25
 
@@ -55,7 +58,7 @@ class AgeEstimate:
 
     birth_date: date | None  # only from a birthday field
     birth_year: int | None
-    basis: str | None  # birthday | year_in_name | None
+    basis: str | None  # birthday | birth_year | year_in_name | None
     age_now: int | None
     age_at_first_activity: int | None
     age_at_last_activity: int | None
@@ -98,12 +101,19 @@ def _plausible_birthday(day: date, reference: date) -> bool:
     return day not in PLACEHOLDER_DATES and 5 <= age_on(day, reference) <= 90
 
 
+def _year_confidence(support: float, total: float, field: bool) -> float:
+    """Confidence of a year-only estimate: a birth-year field caps higher than a name."""
+    cap, base = (0.85, 0.45) if field else (0.7, 0.2)
+    return round(min(cap, base + 0.4 * support) * support / total, 3)
+
+
 def estimate_age(
     birthdays: list[tuple[date, str]],
     names: list[tuple[str, str]],
     first_activity: date | None,
     last_activity: date | None,
     today: date,
+    birth_years: list[tuple[int, str]] | None = None,
 ) -> AgeEstimate:
     """Combine the clues of one person into an age, minor flags and the evidence.
 
@@ -113,6 +123,7 @@ def estimate_age(
         first_activity: first recorded activity (registration, event); None if unknown.
         last_activity: last recorded activity.
         today: the date "today" refers to.
+        birth_years: ``(year, platform)`` of birth-year fields (identifiers ``birth_year``).
     """
     reference = first_activity or today
     evidence: list[dict[str, Any]] = []
@@ -132,12 +143,36 @@ def estimate_age(
                 }
             )
     votes: dict[int, float] = defaultdict(float)
+    fields: Counter[int] = Counter()
+    name_years: set[int] = set()
+    for year_field, platform in sorted(set(birth_years or [])):
+        if 5 <= reference.year - year_field <= 90:
+            fields[year_field] += 1
+            votes[year_field] += WEIGHT_BIRTH_YEAR
+            evidence.append(
+                {
+                    "kind": "birth_year",
+                    "value": year_field,
+                    "platform": platform,
+                    "weight": WEIGHT_BIRTH_YEAR,
+                }
+            )
+        else:
+            evidence.append(
+                {
+                    "kind": "birth_year_ignored",
+                    "value": year_field,
+                    "platform": platform,
+                    "reason": "impossible age",
+                }
+            )
     for name, where in sorted(set(names)):
         for candidate, digits in years_in_name(name.lower()):
             age = reference.year - candidate
             if MIN_AGE_IN_NAME <= age <= MAX_AGE_IN_NAME:
                 weight = WEIGHT_YEAR4 if digits == 4 else WEIGHT_YEAR2
                 votes[candidate] += weight
+                name_years.add(candidate)
                 evidence.append(
                     {
                         "kind": f"year_in_name_{digits}",
@@ -158,14 +193,16 @@ def estimate_age(
         if len({d.year for d in days}) > 1:
             flags.append("conflict")
             confidence = round(confidence * count / sum(days.values()), 3)
-        if votes and not any(abs(y - birth.year) <= 1 for y in votes):
+        if fields and birth.year not in fields:
+            flags.append("birth_year_disagrees")
+        if name_years and not any(abs(y - birth.year) <= 1 for y in name_years):
             flags.append("name_year_disagrees")
     elif votes:
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
         year, top = ranked[0]
-        basis = "year_in_name"
+        basis = "birth_year" if year in fields else "year_in_name"
         support = sum(v for y, v in votes.items() if abs(y - year) <= 1)
-        confidence = round(min(0.7, 0.2 + 0.4 * support) * support / sum(votes.values()), 3)
+        confidence = _year_confidence(support, sum(votes.values()), year in fields)
         if len(ranked) > 1 and ranked[1][1] >= top / 2 and abs(ranked[1][0] - year) > 1:
             flags.append("conflict")
     if year is None:

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from intercop.evidence.batches import arrow_batches
 from intercop.profiles.age import age_band, estimate_age
 from intercop.profiles.features import build_accounts, build_features
 from intercop.profiles.jurisdiction import Clue, estimate_country
@@ -127,7 +128,8 @@ PROFILE = pa.schema(
 
 _QUERY = """
 SELECT f.*, r.repeat_offender, r.registered_after_takedown, r.repeat_evidence,
-       s.ip_clues, s.emails, s.phones, s.claimed, s.birthdays, s.handles, s.languages, s.texts
+       s.ip_clues, s.emails, s.phones, s.claimed, s.birthdays, s.birth_years, s.handles,
+       s.languages, s.texts
 FROM feat f
 LEFT JOIN rep r USING (person_id)
 LEFT JOIN sig s USING (person_id)
@@ -182,6 +184,7 @@ def _profile(row: dict[str, Any], today: date, model: RiskModel) -> dict[str, An
         _day(row["first_activity"]),
         _day(row["last_activity"]),
         today,
+        [(int(b["year"]), b["platform"]) for b in row["birth_years"] or []],
     )
     spend_eur, unpriced = 0.0, []
     for s in row["spend"]:
@@ -316,7 +319,7 @@ def build_profiles(
         build_repeat(con)
         build_signals(con)
         log.info("profile aggregates in %.1f s", time.perf_counter() - started)
-        reader = con.sql(_QUERY).to_arrow_reader(BATCH)
+        reader = arrow_batches(con.sql(_QUERY), BATCH)
         batches = []
         for batch in reader:
             rows = [_profile(row, today, model) for row in batch.to_pylist()]

@@ -2,8 +2,9 @@
 
 Creates ``sig``: one row per person with the lists the pure estimators take:
 IP points per country (IPs weighed by how many persons share them), e-mail
-addresses, claimed countries, phones, language hits of their texts, birthday fields
-and handles. IP addresses are geolocated offline with iptocc, once per distinct IP.
+addresses, claimed countries, phones, language hits of their texts, birthday fields,
+birth-year fields (identifiers of kind ``birth_year``) and handles. IP addresses
+are geolocated offline with iptocc, once per distinct IP.
 """
 
 from __future__ import annotations
@@ -118,6 +119,14 @@ def build_signals(con: duckdb.DuckDBPyConnection) -> None:
                 SELECT person_id, phone FROM acct WHERE phone IS NOT NULL)
             GROUP BY 1
         ),
+        yr AS (
+            SELECT m.person_id,
+                   list(DISTINCT {'year': TRY_CAST(i.value AS INTEGER), 'platform': d.platform})
+                       AS birth_years
+            FROM idf i JOIN pmap m USING (dataset_id, account_key) JOIN ds d USING (dataset_id)
+            WHERE i.kind = 'birth_year' AND TRY_CAST(i.value AS INTEGER) IS NOT NULL
+            GROUP BY 1
+        ),
         ac AS (
             SELECT person_id,
                    list(DISTINCT {'value': country_claimed, 'platform': platform})
@@ -129,12 +138,13 @@ def build_signals(con: duckdb.DuckDBPyConnection) -> None:
             FROM acct GROUP BY 1
         )
         SELECT p.person_id, i.ip_clues, em.emails, ph.phones, ac.claimed, ac.birthdays,
-               ac.handles, l.languages, coalesce(l.texts, 0) AS texts
+               yr.birth_years, ac.handles, l.languages, coalesce(l.texts, 0) AS texts
         FROM (SELECT DISTINCT person_id FROM pmap) p
         LEFT JOIN ip_clues i USING (person_id)
         LEFT JOIN em USING (person_id)
         LEFT JOIN ph USING (person_id)
         LEFT JOIN ac USING (person_id)
+        LEFT JOIN yr USING (person_id)
         LEFT JOIN lang l USING (person_id)
         """
     )

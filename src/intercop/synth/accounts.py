@@ -6,11 +6,38 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Protocol
 
 from intercop.synth.aliases import ascii_fold, vary_email, vary_handle
-from intercop.synth.persons import Person, Population
+from intercop.synth.persons import Person
 from intercop.synth.platforms import PlatformSpec
-from intercop.synth.timeline import Timeline
+from intercop.synth.timeline import History
+
+
+class People(Protocol):
+    """Persons by index (a ``Population``, or one built ahead in parallel)."""
+
+    @property
+    def seed(self) -> int:
+        """The scenario's seed."""
+        ...
+
+    @property
+    def size(self) -> int:
+        """How many persons the population has."""
+        ...
+
+    def person(self, index: int) -> Person:
+        """Person ``index``."""
+        ...
+
+
+class Histories(Protocol):
+    """Platform histories by person index (a ``Timeline``, or one built ahead)."""
+
+    def history(self, index: int) -> History:
+        """The history of person ``index``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -60,9 +87,13 @@ class _Usernames:
 
 
 def iter_accounts(
-    population: Population, timeline: Timeline, spec: PlatformSpec
+    population: People, timeline: Histories, spec: PlatformSpec, activity: float = 1.0
 ) -> Iterator[Account]:
-    """Yield the accounts of ``spec`` in id order: the operator's first, then the users."""
+    """Yield the accounts of ``spec`` in id order: the operator's first, then the users.
+
+    ``activity`` multiplies every account's activity (so the rows of its tables);
+    below 1 it thins logins, attacks and posts but not who has which account.
+    """
     seed = population.seed
     names = _Usernames()
     next_id = 1
@@ -74,7 +105,8 @@ def iter_accounts(
         rng = random.Random(key)
         yield Account(
             next_id, operator, names.claim(rng, username), operator.alt_email,
-            operator.paypal_email, opened + timedelta(minutes=next_id), closed, "admin", 1.0, key,
+            operator.paypal_email, opened + timedelta(minutes=next_id), closed, "admin", activity,
+            key,
         )  # fmt: skip
         next_id += 1
     for index in range(population.size):
@@ -97,6 +129,6 @@ def iter_accounts(
             paypal = person.paypal_email if rng.random() < 0.8 else person.alt_email
             yield Account(
                 next_id, person, names.claim(rng, wanted), email, paypal, registered,
-                membership.last_active, "customer", history.activity, key,
+                membership.last_active, "customer", history.activity * activity, key,
             )  # fmt: skip
             next_id += 1

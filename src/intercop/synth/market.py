@@ -110,7 +110,7 @@ def write_market_pgdump(
             ip = login_ip(rng, a, vpn)
             users.add(
                 (a.account_id, a.username, a.email if rng.random() < 0.85 else None,
-                 bcrypt_like(rng), f"{p.handle.lower()}@jabber.example" if rng.random() < 0.3
+                 bcrypt_like(rng), p.jabber if rng.random() < 0.3
                  else None, p.btc_address if rng.random() < 0.6 else None, p.country,
                  p.birth_date.year if rng.random() < 0.4 else None, avatar,
                  str(ipaddress.ip_address(ip)), a.registered_at, a.role == "admin")

@@ -8,8 +8,10 @@ needs and an LRU cache keeps the recent ones.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import random
+import string
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -56,6 +58,7 @@ class Person:
     email: str
     alt_email: str
     paypal_email: str
+    jabber: str
     phone: str
     home_ips: tuple[str, ...]
     ipv6: str | None
@@ -66,6 +69,50 @@ class Person:
     postcode: str
     city: str
     btc_address: str
+
+
+class MailboxCodes:
+    """Give every person's mailboxes a code of their own, so no two persons share one.
+
+    The code is ``width`` letters, an affine permutation of the person's index under the
+    seed: a bijection, so distinct persons get distinct codes without a table of all
+    addresses. It goes between the readable part and its trailing digits, so a birth year
+    at the end of a local part stays where people put it.
+    """
+
+    def __init__(self, seed: int, size: int) -> None:
+        self.width = 3
+        while 26**self.width < size:
+            self.width += 1
+        self.space = 26**self.width
+        digest = hashlib.sha256(f"{seed}:mailbox-codes".encode()).digest()
+        multiplier = int.from_bytes(digest[:8], "big") % self.space
+        # coprime with 26 (odd and not a multiple of 13), so the map is a permutation
+        while multiplier % 2 == 0 or multiplier % 13 == 0:
+            multiplier += 1
+        self.multiplier = multiplier
+        self.offset = int.from_bytes(digest[8:16], "big") % self.space
+
+    def code(self, index: int) -> str:
+        """The letters of person ``index``."""
+        value = (self.multiplier * index + self.offset) % self.space
+        letters = []
+        for _ in range(self.width):
+            value, digit = divmod(value, 26)
+            letters.append(string.ascii_lowercase[digit])
+        return "".join(reversed(letters))
+
+    def local(self, readable: str, index: int) -> str:
+        """``readable`` made unique to person ``index``.
+
+        Canonical forms (lower case, gmail dots and ``+tags`` gone) stay unique too: the code
+        is letters only and of fixed width, and it is followed by nothing but the trailing
+        digits, so it can be read back from any canonical form of the address.
+        """
+        stem = readable.rstrip(string.digits)
+        digits = readable[len(stem) :]
+        separator = "." if stem and stem[-1].isalnum() else ""
+        return f"{stem}{separator}{self.code(index)}{digits}"
 
 
 def _age_years(rng: random.Random) -> float:
@@ -105,6 +152,7 @@ class Population:
         self._cumulative = list(itertools.accumulate(c.weight for c in self._countries))
         # one Faker per locale, reseeded per person, so no global random state is used
         self._fakers = {c.locale: Faker(c.locale) for c in self._countries}
+        self.codes = MailboxCodes(seed, size)
         self.person = lru_cache(maxsize=4096)(self._build)
 
     def _country(self, rng: random.Random) -> Country:
@@ -129,13 +177,16 @@ class Population:
             else make_handle(rng, roman_given, roman_family, birth.year)
         )
         domains, weights = country.providers, country.provider_weights
+        # mailboxes are unique per person (a real provider enforces it); handles are not
+        unique = self.codes.local
         email = (
-            f"{mailbox(rng, roman_given, roman_family, handle, birth.year)}@"
+            f"{unique(mailbox(rng, roman_given, roman_family, handle, birth.year), index)}@"
             f"{rng.choices(domains, weights)[0]}"
         )
-        alt_local = f"{ascii_fold(handle) or 'user'}{rng.randrange(1, 99)}"
+        alt_local = unique(f"{ascii_fold(handle) or 'user'}{rng.randrange(1, 99)}", index)
         alt_email = f"{alt_local}@{rng.choices(domains, weights)[0]}"
-        paypal = email if rng.random() < 0.7 else f"{ascii_fold(roman_given)}.pay@gmail.com"
+        pay_local = unique(f"{ascii_fold(roman_given) or 'user'}.pay", index)
+        paypal = email if rng.random() < 0.7 else f"{pay_local}@gmail.com"
         home_ips = tuple(ipv4_in(rng, country.code) for _ in range(rng.randint(1, 3)))
         ipv6 = ipv6_in(rng, country.code) if rng.random() < 0.25 else None
         vpn_share = rng.choice((0.0, 0.0, 0.0, 0.2, 0.5, 0.9))
@@ -152,6 +203,7 @@ class Population:
             email=email,
             alt_email=alt_email,
             paypal_email=paypal,
+            jabber=f"{unique(handle.lower(), index)}@jabber.example",
             phone=_mobile_number(rng, country.code),
             home_ips=home_ips,
             ipv6=ipv6,

@@ -7,9 +7,7 @@ from datetime import date
 from pathlib import Path
 from types import TracebackType
 
-from intercop.synth.accounts import Account
-from intercop.synth.persons import Population
-from intercop.synth.timeline import Timeline
+from intercop.synth.accounts import Account, Histories, People
 
 ACCOUNT_COLUMNS = (
     "file", "platform", "table", "account_key", "person_id", "username", "email",
@@ -56,7 +54,7 @@ def _iso(day: date | None) -> str:
 
 
 def write_persons(
-    path: Path, population: Population, timeline: Timeline, operators: dict[int, list[str]]
+    path: Path, population: People, timeline: Histories, operators: dict[int, list[str]]
 ) -> int:
     """Write ``truth/persons.csv`` for every person with an account; return the count."""
     count = 0

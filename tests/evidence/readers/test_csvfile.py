@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from intercop.errors import InputError
 from intercop.evidence.quarantine import Quarantine
+from intercop.evidence.readers import csvfile
 from intercop.evidence.readers.csvfile import CsvReader, unique_names
 from intercop.evidence.source import Opened, fingerprint
 from tests.evidence.readers.test_postgres import ListSink
@@ -90,3 +92,38 @@ def test_sniff() -> None:
     assert CsvReader.sniff(b"", "a.csv") < 0.3
     assert CsvReader.sniff(random.Random(2).randbytes(4096), "x.csv") < 0.3
     assert CsvReader.sniff(b'[{"a": 1}]', "x.json") < 0.3
+
+
+#: the Sniffer reads this as quotechar '"' without doublequote and without escapechar:
+#: writing a row with a '"' back through that dialect raised "need to escape"
+NO_ESCAPE = (
+    b"customer_id,username,notes\n"
+    b'1,"anna","ok"\n'
+    b'2,"bert","fine"\n'
+    b'3,"carl",""\n'
+    b'4,O"Brien,said "hi",extra\n'
+    b'5,"dora","x"\n'
+)
+
+
+def test_a_ragged_row_with_quotes_is_quarantined_as_written(tmp_path: Path) -> None:
+    sink, items = read(tmp_path, "shadowmart_customers.csv", NO_ESCAPE)
+    rows = sink.table("shadowmart_customers").to_pylist()
+    assert [r["username"] for r in rows] == ["anna", "bert", "carl", "dora"]
+    assert [(i["line"], i["raw"]) for i in items] == [(5, '4,O"Brien,said "hi",extra')]
+
+
+def test_unreadable_rows_are_quarantined_with_their_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = "x" * 200
+    saved = csv.field_size_limit()
+    # a field beyond the csv module's limit makes csv.reader raise on that row
+    monkeypatch.setattr(csvfile, "FIELD_LIMIT", 100)
+    try:
+        sink, items = read(tmp_path, "limits.csv", f'id,note\n1,"a"\n2,"{big}"\n3,"c"\n'.encode())
+    finally:
+        csv.field_size_limit(saved)
+    assert sink.table("limits").column("id").to_pylist() == ["1", "3"]
+    assert [(i["line"], i["raw"]) for i in items] == [(3, f'2,"{big}"')]
+    assert "unreadable CSV row" in str(items[0]["reason"])

@@ -5,12 +5,13 @@ Invariants: a CSV has no types, so every column is ``string`` (sql_type
 physical line is decoded on its own (UTF-8, else cp1252, counted in quarantine
 as "repaired:"), so one stray latin-1 line does not spoil the file. Rows with
 more or fewer fields than the header are quarantined with the line they start
-on; the rest are kept.
+on and the text of its lines as the file holds them (never re-written through the
+``csv`` module, whose writer fails on some sniffed dialects); the rest are kept. No
+``csv.Error`` escapes the reader: an unreadable row is quarantined like a ragged one.
 """
 
 from __future__ import annotations
 
-import _csv
 import codecs
 import csv
 import io
@@ -114,7 +115,10 @@ def _fallback(delimiter: str) -> type[csv.Dialect]:
 
 
 def _has_header(sample: str, lines: list[str], dialect: type[csv.Dialect] | csv.Dialect) -> bool:
-    first = next(csv.reader(lines[:1], dialect), [])
+    try:
+        first = next(csv.reader(lines[:1], dialect), [])
+    except csv.Error:
+        return False
     if not first:
         return False
     try:
@@ -182,13 +186,14 @@ class CsvReader(Reader):
         table = inner_name(member.name).rsplit(".", 1)[0] or "table"
         log.debug("%s: delimiter %r, header %s", member.name, dialect.delimiter, header)
         with member.open() as fh:
-            lines = _lines(fh, utf16, member.name, table, quarantine)
-            reader = csv.reader(lines, dialect)
-            self._rows(reader, header, table, member, sink, quarantine)
+            tape = _Tape(_lines(fh, utf16, member.name, table, quarantine))
+            reader = csv.reader(tape, dialect)
+            self._rows(reader, tape, header, table, member, sink, quarantine)
 
     def _rows(
         self,
         reader: CsvRows,
+        tape: _Tape,
         header: bool,
         table: str,
         member: Opened,
@@ -207,9 +212,10 @@ class CsvReader(Reader):
             except csv.Error as exc:
                 line_num = reader.line_num
                 quarantine.add(source=member.name, line=start, table=table,
-                               reason=f"unreadable CSV row: {exc}")  # fmt: skip
+                               reason=f"unreadable CSV row: {exc}", raw=tape.take())  # fmt: skip
                 continue
             line_num = reader.line_num
+            raw = tape.take()
             if not row:
                 continue  # a blank line is not a row
             if schema is None:
@@ -223,7 +229,7 @@ class CsvReader(Reader):
             if len(row) != len(columns):
                 quarantine.add(source=member.name, line=start, table=table,
                                reason="ragged row: not as many fields as the header",
-                               raw=dialect_join(row, reader.dialect))  # fmt: skip
+                               raw=raw)  # fmt: skip
                 continue
             for col, value in zip(columns, row, strict=True):
                 col.append(value)
@@ -234,11 +240,26 @@ class CsvReader(Reader):
         _flush(sink, schema, columns)
 
 
-def dialect_join(row: list[str], dialect: _csv.Dialect) -> str:
-    """A row written back as the file wrote it, for the quarantine."""
-    out = io.StringIO()
-    csv.writer(out, dialect).writerow(row)
-    return out.getvalue().rstrip("\r\n")
+class _Tape:
+    """Lines handed to ``csv.reader``, kept until taken: the raw text of the last row."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._held: list[str] = []
+
+    def __iter__(self) -> _Tape:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._held.append(line)
+        return line
+
+    def take(self) -> str:
+        """The lines read since the last call, as the file wrote them (no final newline)."""
+        text = "".join(self._held).rstrip("\r\n")
+        self._held.clear()
+        return text
 
 
 def _flush(sink: TableSink, schema: TableSchema, columns: list[list[str]]) -> None:
