@@ -47,7 +47,11 @@ STAGE_ENDS = (
 
 
 def measure_logged(cmd: list[str], env: dict[str, str]) -> tuple[Run, list[tuple[float, str]]]:
-    """Like `measure`, but stderr is read as it comes and each line stamped with its time."""
+    """Like `measure`, but output is read as it comes and each line stamped with its time.
+
+    Rich's log handler prints to stdout, so with `-v` the logs and the `--json`
+    document share stdout: the caller reads the result from the workspace instead.
+    """
     lines: list[tuple[float, str]] = []
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -57,18 +61,12 @@ def measure_logged(cmd: list[str], env: dict[str, str]) -> tuple[Run, list[tuple
         stderr=subprocess.PIPE,
         env={**os.environ, "COLUMNS": "240", **env},
     )
-    out: list[bytes] = []
 
-    def read_err() -> None:
-        assert proc.stderr is not None
-        for raw in proc.stderr:
+    def read(stream: Any) -> None:
+        for raw in stream:
             lines.append((time.perf_counter() - started, raw.decode(errors="replace").rstrip()))
 
-    def read_out() -> None:
-        assert proc.stdout is not None
-        out.append(proc.stdout.read())
-
-    readers = [threading.Thread(target=read_err), threading.Thread(target=read_out)]
+    readers = [threading.Thread(target=read, args=(s,)) for s in (proc.stdout, proc.stderr)]
     for r in readers:
         r.start()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -79,7 +77,8 @@ def measure_logged(cmd: list[str], env: dict[str, str]) -> tuple[Run, list[tuple
     if code != 0:
         tail = "\n".join(line for _, line in lines[-40:])
         raise RuntimeError(f"{' '.join(cmd)} failed ({code}):\n{tail}")
-    return Run(elapsed, usage.ru_maxrss / 1024, b"".join(out).decode(errors="replace")), lines
+    lines.sort()
+    return Run(elapsed, usage.ru_maxrss / 1024, ""), lines
 
 
 def stages(lines: list[tuple[float, str]], wall: float) -> dict[str, float]:
@@ -181,9 +180,10 @@ def evaluate(ws: Path, scenario: Path) -> dict[str, Any]:
 
 def resolve(ws: Path, scenario: Path, engine: str) -> dict[str, Any]:
     """One measured `intercop resolve --retrain` on ``engine``, with stages and scores."""
+    (ws / "derived" / "resolve.json").unlink(missing_ok=True)  # never read a stale run
     cmd = [INTERCOP, "-v", "resolve", "--engine", engine, "--retrain", "--json"]
     run, lines = measure_logged(cmd, {"INTERCOP_HOME": str(ws)})
-    summary = json.loads(run.stdout)
+    summary = json.loads((ws / "derived" / "resolve.json").read_text())
     result = {
         "engine": engine,
         "wall_s": round(run.seconds, 1),

@@ -138,3 +138,15 @@ def test_namesakes_and_a_shared_vpn_ip_never_make_a_giant_cluster(tmp_path: Path
     # 5,000 accounts named admin/test behind one VPN exit: no evidence of identity
     assert max(sizes.values()) <= 2
     assert result.persons >= 4900
+
+
+@pytest.mark.slow
+def test_spark_engine_gives_the_same_persons(ws: Workspace) -> None:
+    with open_store(ws) as store:
+        on_duckdb = resolve(ws, store, ResolveOptions(engine="duckdb"))
+        persons_duckdb = _persons(ws)
+        # the model trained on DuckDB is reused, translated to Spark SQL
+        on_spark = resolve(ws, store, ResolveOptions(engine="spark"))
+    assert on_spark.engine == "spark"
+    assert on_spark.model_links == on_duckdb.model_links
+    assert _persons(ws) == persons_duckdb
