@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from rich.console import Console
 from rich.logging import RichHandler
 
 
@@ -13,7 +14,10 @@ def configure(level: str = "WARNING") -> None:
     if any(isinstance(h, RichHandler) for h in root.handlers):
         root.setLevel(level.upper())
         return
-    handler = RichHandler(show_path=False, rich_tracebacks=False, markup=False)
+    # logs go to stderr: stdout carries results (and --json documents) only
+    handler = RichHandler(
+        console=Console(stderr=True), show_path=False, rich_tracebacks=False, markup=False
+    )
     handler.setFormatter(logging.Formatter("%(message)s"))
     root.addHandler(handler)
     root.setLevel(level.upper())

@@ -103,3 +103,8 @@ def test_user_errors_are_one_line_and_exit_1(home: Path, tmp_path: Path) -> None
 def test_usage_errors_exit_2(home: Path) -> None:
     done = run(home, "ingest", ok=False)
     assert done.returncode == 2
+
+
+def test_logs_never_reach_stdout(home: Path, tmp_path: Path) -> None:
+    missing = run(home, "-vv", "datasets", "--json")
+    json.loads(missing.stdout)  # stdout holds the JSON document only, even at DEBUG

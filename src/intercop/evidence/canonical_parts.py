@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from intercop.evidence.canonical_norm import Lookups, ip_lookup
 from intercop.evidence.canonical_sql import (
+    address_expr,
     amount_expr,
     as_text,
     date_expr,
@@ -21,6 +22,7 @@ from intercop.evidence.canonical_sql import (
     is_blob,
     is_numeric,
     literal,
+    place_expr,
     raw_text,
     role_expr,
     time_expr,
@@ -40,6 +42,13 @@ _IDENTIFIER_ROLES: dict[ColumnRole, tuple[str, str | None]] = {
     ColumnRole.USER_AGENT: ("user_agent", None),
 }
 _CONTACT_KINDS = ("discord", "telegram", "skype", "jabber")
+#: identifier kinds of where a person lives and who they are, normalised in SQL
+_PLACE_ROLES = {
+    ColumnRole.POSTCODE: "postcode",
+    ColumnRole.LOCALITY: "locality",
+    ColumnRole.REGION: "region",
+    ColumnRole.NATIONAL_ID: "national_id",
+}
 _EVENT_KINDS = {
     TableRole.LOGINS: "login",
     TableRole.ATTACKS: "attack",
@@ -282,6 +291,8 @@ class Parts:
                     value = "n.value"
                 elif kind == "birth_year":
                     value = year_expr(f"b.{col}", t)
+                elif kind in _PLACE_ROLES.values():
+                    value = place_expr(kind, f"b.{col}", t)
                 else:
                     value = as_text(f"b.{col}", t)
                 parts.append(
@@ -291,6 +302,8 @@ class Parts:
                     f"{literal(f'{s.table}.{name}')} AS source "
                     f"FROM {s.base} AS b {joins} WHERE b.__account_key IS NOT NULL"
                 )
+            if address := self._address(s, first, latest):
+                parts.append(address)
         if not parts:
             return []
         return [
@@ -301,6 +314,20 @@ class Parts:
             f"FROM ({' UNION ALL '.join(parts)}) WHERE value IS NOT NULL "
             "GROUP BY account_key, kind, value"
         ]
+
+    def _address(self, s: Source, first: str, latest: str) -> str | None:
+        """One ``address`` identifier per row from all its address columns, in order."""
+        cols = [(f"b.{ident(n)}", s.type(n)) for n, _ in s.cols(ColumnRole.ADDRESS)]
+        if not cols:
+            return None
+        names = ",".join(f"{s.table}.{n}" for n, _ in s.cols(ColumnRole.ADDRESS))
+        raw = "concat_ws(' | ', " + ", ".join(raw_text(c, t) for c, t in cols) + ")"
+        return (
+            f"SELECT b.__account_key AS account_key, 'address' AS kind, "
+            f"{address_expr(cols)} AS value, {raw} AS raw_value, "
+            f"{first} AS first_at, {latest} AS last_at, {literal(names)} AS source "
+            f"FROM {s.base} AS b WHERE b.__account_key IS NOT NULL"
+        )
 
     def _identifier_kind(
         self, s: Source, name: str, cm: ColumnMapping
@@ -313,6 +340,8 @@ class Parts:
             return ("birth_year", None) if cm.format == "year" else (None, None)
         if cm.role is ColumnRole.CONTACT:
             return (cm.format, "handle") if cm.format in _CONTACT_KINDS else (None, None)
+        if cm.role in _PLACE_ROLES:
+            return _PLACE_ROLES[cm.role], None
         return _IDENTIFIER_ROLES.get(cm.role, (None, None))
 
     # -- events -------------------------------------------------------------------------

@@ -71,6 +71,8 @@ def time_expr(col: str, sql_type: str, cm: ColumnMapping, tz: str | None) -> str
         return _epoch(f"TRY_CAST({text} AS DOUBLE)", scale)
     if fmt == "date_dmy":
         return _zone(f"try_strptime({text}, '%d-%m-%Y')", tz)
+    if fmt == "date_ymd":
+        return _zone(f"try_strptime({text}, '%Y%m%d')", tz)
     if tz:
         return _zone(f"TRY_CAST({text} AS TIMESTAMP)", tz)
     return f"TRY_CAST({text} AS TIMESTAMPTZ)"
@@ -83,12 +85,15 @@ def date_expr(col: str, sql_type: str, cm: ColumnMapping) -> str:
         return col
     if t.startswith("TIMESTAMP"):
         return f"CAST({col} AS DATE)"
-    if is_numeric(t) or cm.format in ("epoch_s", "epoch_ms"):
+    # YYYYMMDD, as text or as an integer, is read below and never as an epoch
+    if (is_numeric(t) and cm.format != "date_ymd") or cm.format in ("epoch_s", "epoch_ms"):
         return f"CAST({time_expr(col, sql_type, cm, None)} AS DATE)"
     text = as_text(col, sql_type)
     if cm.format == "date_dmy":
         # MyBB writes "d-m-Y" without zero padding and leaves the year empty when hidden
         return f"CAST(try_strptime({text}, '%d-%m-%Y') AS DATE)"
+    if cm.format == "date_ymd":
+        return f"CAST(try_strptime({text}, '%Y%m%d') AS DATE)"
     return f"TRY_CAST({text} AS DATE)"
 
 
@@ -98,6 +103,26 @@ def year_expr(col: str, sql_type: str) -> str:
     return (
         f"CASE WHEN {number} BETWEEN {YEAR_MIN} AND {YEAR_MAX} THEN CAST({number} AS VARCHAR) END"
     )
+
+
+def _folded(text: str) -> str:
+    """Casefolded, accents stripped, runs of spaces and separators made one space."""
+    return f"NULLIF(trim(regexp_replace(lower(strip_accents({text})), '[\\s,;]+', ' ', 'g')), '')"
+
+
+def address_expr(cols: list[tuple[str, str]]) -> str:
+    """One address from its columns in order (house number, street lines), folded."""
+    return _folded("concat_ws(' ', " + ", ".join(as_text(c, t) for c, t in cols) + ")")
+
+
+def place_expr(kind: str, col: str, sql_type: str) -> str:
+    """A ``postcode``, ``locality``, ``region`` or ``national_id`` identifier value."""
+    text = as_text(col, sql_type)
+    if kind == "postcode":  # "1234 AB" and "1234ab" are one postcode
+        return f"NULLIF(upper(regexp_replace({text}, '[^0-9A-Za-z]', '', 'g')), '')"
+    if kind == "national_id":  # digits only: separators and check letters vary by writer
+        return f"NULLIF(regexp_replace({text}, '[^0-9]', '', 'g'), '')"
+    return _folded(text)
 
 
 def ip_expr(col: str, sql_type: str) -> str:

@@ -59,6 +59,13 @@ _WEIGHTS: dict[TableRole, dict[Concept, int]] = {
         Concept.PLAN: 1,
         Concept.EXPIRY: 1,
         Concept.ROLE: 1,
+        # a register of people (FEBRL, a shop's customers): names, addresses, ids
+        Concept.FIRST_NAME: 1,
+        Concept.LAST_NAME: 1,
+        Concept.ADDRESS: 1,
+        Concept.POSTCODE: 1,
+        Concept.LOCALITY: 1,
+        Concept.NATIONAL_ID: 2,
     },
     TableRole.LOGINS: {Concept.IP: 2, Concept.USER_AGENT: 2, Concept.TIME: 1, Concept.COUNTRY: 1},
     TableRole.ATTACKS: {
@@ -79,6 +86,7 @@ _WEIGHTS: dict[TableRole, dict[Concept, int]] = {
     TableRole.TICKETS: {Concept.SUBJECT: 1, Concept.STATUS: 1, Concept.TEXT: 1},
 }
 _REFS = (Concept.USER_ID, Concept.USERNAME)
+_ADDRESS_PARTS = (Concept.ADDRESS, Concept.POSTCODE, Concept.LOCALITY)
 _KIND_PREFERS = {
     "booter": (TableRole.ATTACKS, TableRole.LOGINS, TableRole.PAYMENTS),
     "forum": (TableRole.POSTS, TableRole.MESSAGES),
@@ -260,7 +268,10 @@ def _settle_users(
 def _context(
     schema: TableSchema, evs: list[Evidence], role: TableRole, users: str | None
 ) -> TableContext:
-    ctx = TableContext(has_host=any(e.concept is Concept.HOST for e in evs))
+    ctx = TableContext(
+        has_host=any(e.concept is Concept.HOST for e in evs),
+        has_address=any(e.concept in _ADDRESS_PARTS for e in evs),
+    )
     if role is TableRole.USERS:
         pk = schema.primary_key
         keys = [e.name for e in evs if e.concept in (Concept.ROW_ID, Concept.USER_ID)]

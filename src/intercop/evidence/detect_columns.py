@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intercop.evidence.detect_names import Concept, column_concept, is_birth_year_name
+from intercop.evidence.detect_names import Concept, column_concept, compact, is_birth_year_name
 from intercop.evidence.detect_values import Profile
 from intercop.evidence.mapping import ColumnMapping, ColumnRole, TableRole
 
@@ -37,6 +37,10 @@ _USERS_ONLY = {
     Concept.LAST_NAME: ColumnRole.LAST_NAME,
     Concept.DISPLAY_NAME: ColumnRole.DISPLAY_NAME,
     Concept.ADDRESS: ColumnRole.ADDRESS,
+    Concept.POSTCODE: ColumnRole.POSTCODE,
+    Concept.LOCALITY: ColumnRole.LOCALITY,
+    Concept.REGION: ColumnRole.REGION,
+    Concept.NATIONAL_ID: ColumnRole.NATIONAL_ID,
     Concept.ROLE: ColumnRole.ROLE,
 }
 _PAYMENTS_ONLY = {
@@ -119,6 +123,8 @@ def _by_values(p: Profile) -> tuple[Concept, str] | None:
 def time_format(p: Profile) -> tuple[str | None, str]:
     """Value format of a time column and its description."""
     if p.kind == "int" or p.kind == "float":
+        if p.most("ymd") and not p.is_epoch_s:
+            return "date_ymd", "YYYYMMDD values"
         if p.is_epoch_ms and not p.is_epoch_s:
             return "epoch_ms", "epoch-millisecond values"
         return "epoch_s", "epoch-second values"
@@ -128,6 +134,8 @@ def time_format(p: Profile) -> tuple[str | None, str]:
         return "date", "date values"
     if p.most("dmy"):
         return "date_dmy", "d-m-Y values"
+    if p.most("ymd"):
+        return "date_ymd", "YYYYMMDD values"
     if p.most("datetime"):
         return "datetime", "date-time text"
     if p.most("digits"):
@@ -228,9 +236,16 @@ def column_role(e: Evidence, table: TableRole, ctx: TableContext) -> ColumnMappi
         return _result(e, ColumnRole.TEXT, "subject" if c is Concept.SUBJECT else None)
     if c is Concept.RECIPIENT and table is TableRole.MESSAGES:
         return _result(e, ColumnRole.RECIPIENT, note=" (third-party data)")
+    if c is Concept.STATUS and is_users and ctx.has_address and _is_region_name(e.name):
+        # "state" beside a street and a postcode is the state of an address
+        return _result(e, ColumnRole.REGION, note=" (beside address columns)")
     if c in _OTHER_FORMATS:
         return _result(e, ColumnRole.OTHER, _OTHER_FORMATS[c])
     return _result(e, ColumnRole.OTHER, note=f" (a {c.value} is not used in a {table.value} table)")
+
+
+def _is_region_name(name: str) -> bool:
+    return compact(name) in ("state", "estado", "etat")
 
 
 def _is_year_column(e: Evidence) -> bool:
@@ -269,3 +284,4 @@ class TableContext:
     has_host: bool = False
     sender: str | None = None
     owners: frozenset[str] = frozenset()
+    has_address: bool = False  # a street, postcode or locality column is in the table

@@ -37,6 +37,10 @@ class Concept(StrEnum):
     PHONE = "phone"
     COUNTRY = "country"
     ADDRESS = "address"
+    POSTCODE = "postcode"
+    LOCALITY = "locality"
+    REGION = "region"
+    NATIONAL_ID = "national id"
     FIRST_NAME = "first name"
     LAST_NAME = "last name"
     DISPLAY_NAME = "name"
@@ -74,7 +78,7 @@ _YEAR_WORDS = _words("year yr jaar ano jahr annee")
 
 # Exact names, compared without separators or accents ("E-Mail" == "email").
 _EXACT: dict[Concept, frozenset[str]] = {
-    Concept.ROW_ID: _words("id pk rowid"),
+    Concept.ROW_ID: _words("id pk rowid recid recordid"),
     Concept.USER_ID: _words(
         "uid userid memberid accountid customerid clientid ownerid fromid fromuid senderid"
         " authorid posterid createdby klantid gebruikerid usuarioid idusuario utilizadorid"
@@ -151,9 +155,29 @@ _EXACT: dict[Concept, frozenset[str]] = {
         "country countrycode land landcode pais pays cc nation geo countryname"
     ),
     Concept.ADDRESS: _words(
-        "address adres adresse endereco direccion street straat strasse rua calle rue city"
-        " plaats woonplaats stadt cidade ciudad ville zip zipcode postcode postalcode plz cep"
-        " codigopostal codepostal"
+        "address adres adresse endereco direccion street straat strasse rua calle rue"
+        " streetaddress streetname streetnumber streetno housenumber houseno huisnummer"
+        " straatnaam hausnummer strassenname numerocasa morada domicilio"
+        " addressline1 addressline2 address1 address2 adresse1 adresse2"
+    ),
+    Concept.POSTCODE: _words(
+        "zip zipcode postcode postalcode plz postleitzahl cep codigopostal codepostal"
+        " postnummer postinumero postnr"
+    ),
+    Concept.LOCALITY: _words(
+        "city town suburb locality plaats woonplaats stad stadt ort wohnort cidade"
+        " localidade ciudad localidad poblacion ville commune municipality gemeente"
+        " kaupunki"
+    ),
+    Concept.REGION: _words(
+        "province provincie provincia bundesland region regio regiao county canton"
+        " kanton departement"
+    ),
+    Concept.NATIONAL_ID: _words(
+        "ssn socsecid socsec socialsecurity socialsecuritynumber socialsecurityid"
+        " nationalid nationalidnumber nationalnumber bsn burgerservicenummer sofinummer"
+        " nif nie dni cpf nir steuerid steueridentifikationsnummer personnummer"
+        " henkilotunnus hetu nino nationalinsurancenumber"
     ),
     Concept.FIRST_NAME: _words(
         "firstname fname givenname voornaam vorname nombre prenom primeironome"
@@ -226,6 +250,10 @@ _PARTS: tuple[tuple[Concept, frozenset[str]], ...] = (
     (Concept.HOST, _words("target host url domain")),
     (Concept.PORT, _words("port")),
     (Concept.USERNAME, _words("username membername")),
+    (Concept.NATIONAL_ID, _words("socsec ssn nationalid socialsecurity bsn")),
+    (Concept.POSTCODE, _words("postcode zipcode zip postalcode")),
+    (Concept.ADDRESS, _words("address street adres adresse straat strasse")),
+    (Concept.LOCALITY, _words("city suburb town")),
     (Concept.TIME, _words("date time at")),
 )
 

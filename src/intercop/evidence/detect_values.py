@@ -140,7 +140,20 @@ def profile(
     return p
 
 
+def _is_ymd(text: str) -> bool:
+    """Whether ``text`` is a compact ``YYYYMMDD`` calendar date (FEBRL's ``19151111``)."""
+    if len(text) != 8 or not text.isdigit() or not YEAR_MIN <= int(text[:4]) <= YEAR_MAX:
+        return False
+    try:
+        date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return False
+    return True
+
+
 def _numeric(v: float, hit: Callable[[str], None]) -> None:
+    if v == int(v) and _is_ymd(str(int(v))):
+        hit("ymd")
     if YEAR_MIN <= v <= YEAR_MAX and v == int(v):
         hit("year")
     if EPOCH_MIN <= v <= EPOCH_MAX:
@@ -194,6 +207,8 @@ def _text(v: str, hit: Callable[[str], None]) -> None:
         hit("host")
     if _TOKEN.match(s) and any(c.isdigit() for c in s) and any(c.isalpha() for c in s):
         hit("token")
+    if _is_ymd(s):
+        hit("ymd")
     if s.lstrip("-").isdigit():
         hit("digits")
         if len(s) == 4 and YEAR_MIN <= int(s) <= YEAR_MAX:

@@ -35,7 +35,11 @@ class ColumnRole(StrEnum):
     BIRTH_DATE = "birth_date"
     PHONE = "phone"
     COUNTRY = "country"
-    ADDRESS = "address"
+    ADDRESS = "address"  # street and house number; several columns are joined in order
+    POSTCODE = "postcode"
+    LOCALITY = "locality"  # city, town, suburb
+    REGION = "region"  # state, province
+    NATIONAL_ID = "national_id"  # social security, BSN, NIF...: compared as digits
     IP = "ip"
     TIME = "time"  # when the row's event happened
     REGISTERED_AT = "registered_at"

@@ -39,6 +39,10 @@ STRING_COLUMNS = (
     "first_name",
     "last_name",
     "country",
+    "address",
+    "postcode",
+    "locality",
+    "national_id",
 )
 LIST_COLUMNS = ("rare_ips",)
 DATE_COLUMNS = ("birth_date",)
@@ -148,16 +152,61 @@ def _comparisons() -> list[ComparisonCreator | dict[str, Any]]:
         ),
         *(
             cl.CustomComparison(
-                [null(name), exact(name), jaro(name, 0.92), jaro(name, 0.8), other()],
+                [
+                    null(name),
+                    exact(name),
+                    # registers swap given name and surname ("sybella shepherd")
+                    cll.CustomLevel(f"{name}_l = {other_name}_r").configure(
+                        label_for_charts=f"equals the other's {other_name.replace('_', ' ')}"
+                    ),
+                    jaro(name, 0.92),
+                    jaro(name, 0.8),
+                    other(),
+                ],
                 output_column_name=name,
                 comparison_description=name.replace("_", " "),
             )
-            for name in ("first_name", "last_name")
+            for name, other_name in (("first_name", "last_name"), ("last_name", "first_name"))
         ),
         cl.CustomComparison(
             [null("country"), exact("country"), other()],
             output_column_name="country",
             comparison_description="country of the IPs",
+        ),
+        # registers of people (FEBRL, a shop's customers) hold where someone lives and a
+        # national id; seized dumps rarely do, and a NULL there weighs nothing
+        cl.CustomComparison(
+            [
+                null("national_id"),
+                exact("national_id"),
+                lev("national_id", 1),
+                # two digits swapped (5714719 / 5714791)
+                lev("national_id", 2),
+                other(),
+            ],
+            output_column_name="national_id",
+            comparison_description="national id (digits)",
+        ),
+        cl.CustomComparison(
+            [null("postcode"), exact("postcode"), other()],
+            output_column_name="postcode",
+            comparison_description="postcode",
+        ),
+        cl.CustomComparison(
+            [null("locality"), exact("locality"), jaro("locality", 0.9), other()],
+            output_column_name="locality",
+            comparison_description="city, town or suburb",
+        ),
+        cl.CustomComparison(
+            [
+                null("address"),
+                exact("address"),
+                jaro("address", 0.92),
+                jaro("address", 0.8),
+                other(),
+            ],
+            output_column_name="address",
+            comparison_description="house number and street",
         ),
     ]
 
@@ -184,6 +233,14 @@ def prediction_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
         # one row per IP on each side, so a shared rare IP is an equi-join
         block_on("rare_ips", arrays_to_explode=["rare_ips"]),
         block_on("birth_date", "first_name"),
+        block_on("national_id"),
+        block_on("birth_date", "last_name"),
+        block_on("postcode", "first_name"),
+        block_on("postcode", "last_name"),
+        block_on("postcode", "birth_date"),
+        block_on("locality", "birth_date"),
+        block_on("locality", "last_name"),
+        block_on("first_name", "last_name"),
     ]
 
 
@@ -191,14 +248,30 @@ def deterministic_rules() -> list[str | BlockingRuleCreator]:
     """Rules that admit almost no false pairs, for the prior ``P(match)``."""
     from splink import block_on
 
-    return [block_on("email"), block_on("username_norm", "email_local")]
+    return [
+        block_on("email"),
+        block_on("username_norm", "email_local"),
+        block_on("national_id", "birth_date"),
+    ]
 
 
 def em_rules() -> list[BlockingRuleCreator]:
     """EM passes; each leaves some comparisons free to be estimated."""
     from splink import block_on
 
-    return [block_on("email"), block_on("username_norm"), block_on("email_local")]
+    return [
+        block_on("email"),
+        block_on("username_norm"),
+        block_on("email_local"),
+        *_register_em_rules(),
+    ]
+
+
+def _register_em_rules() -> list[BlockingRuleCreator]:
+    """EM passes that find pairs only in registers with national ids and postcodes."""
+    from splink import block_on
+
+    return [block_on("national_id"), block_on("postcode")]
 
 
 def settings() -> SettingsCreator:
@@ -232,16 +305,28 @@ def train(linker: Linker) -> dict[str, Any]:
         log.warning("no deterministic links to estimate the prior from; using %s", PRIOR_FLOOR)
         settings_obj._probability_two_random_records_match = PRIOR_FLOOR
     training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=U_SEED)
+    prior = settings_obj._probability_two_random_records_match
+    optional = {_rule_sql(r) for r in _register_em_rules()}
     for rule in em_rules():
         try:
             training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True
             )
         except EMTrainingException:
-            # a dataset without e-mails has no pair to learn from on that key
-            log.warning("EM skipped: no pairs of accounts share the key of %s", rule)
+            # a dataset without e-mails has no pair to learn from on that key; seized
+            # dumps have no national ids or postcodes, which is no news
+            level = logging.INFO if _rule_sql(rule) in optional else logging.WARNING
+            log.log(level, "EM skipped: no pairs of accounts share %s", _rule_sql(rule))
+            # a failed EM session leaves its blocking-adjusted prior (near 1 for a rule
+            # on an empty column) in the model: put the estimated one back
+            settings_obj._probability_two_random_records_match = prior
     model: dict[str, Any] = linker.misc.save_model_to_json()
     return _unmix_u(model)
+
+
+def _rule_sql(rule: BlockingRuleCreator) -> str:
+    """The condition of a blocking rule, as text for messages."""
+    return str(rule.create_blocking_rule_dict("duckdb")["blocking_rule"])
 
 
 def _unmix_u(model: dict[str, Any]) -> dict[str, Any]:

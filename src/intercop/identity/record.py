@@ -40,6 +40,11 @@ ACCOUNT_RECORD = pa.schema(
         ("first_seen", pa.timestamp("us", tz="UTC")),
         ("last_seen", pa.timestamp("us", tz="UTC")),
         ("role", pa.string()),
+        # where the person lives and who they are (registers such as FEBRL; NULL in dumps)
+        ("address", pa.string()),  # house number and street lines, casefolded
+        ("postcode", pa.string()),  # upper case, letters and digits only
+        ("locality", pa.string()),  # city, town or suburb, casefolded
+        ("national_id", pa.string()),  # digits only
     ]
 )
 

@@ -289,6 +289,23 @@ def _build_others(con: duckdb.DuckDBPyConnection, _max_ip_share: int) -> None:
     )
 
 
+#: identifier kinds kept as one value per account (the most seen, then the first)
+PLACE_KINDS = ("address", "postcode", "locality", "national_id")
+
+
+def _build_places(con: duckdb.DuckDBPyConnection, _max_ip_share: int) -> None:
+    """Table ``acc_places``: one address, postcode, locality and national id per account."""
+    kinds = ", ".join(f"'{k}'" for k in PLACE_KINDS)
+    picks = ", ".join(
+        f"arg_min(value, (-n, value)) FILTER (WHERE kind = '{k}') AS {k}" for k in PLACE_KINDS
+    )
+    con.execute(
+        f"CREATE TEMP TABLE acc_places AS SELECT dataset_id, account_key, {picks} FROM ("
+        "SELECT dataset_id, account_key, kind, value, sum(coalesce(count, 1)) AS n FROM ids "
+        f"WHERE kind IN ({kinds}) AND value IS NOT NULL GROUP BY ALL) GROUP BY ALL"
+    )
+
+
 _SELECT = """
 SELECT
   a.dataset_id || ':' || a.account_key AS uid,
@@ -314,7 +331,8 @@ SELECT
        END AS country_claimed,
   least(a.registered_at, s.first_at) AS first_seen,
   greatest(a.last_seen_at, s.last_at, a.registered_at) AS last_seen,
-  a.role
+  a.role,
+  pl.address, pl.postcode, pl.locality, pl.national_id
 FROM acc a
 LEFT JOIN datasets d USING (dataset_id)
 LEFT JOIN l_user u ON u.raw = a.username
@@ -327,6 +345,7 @@ LEFT JOIN acc_btc b USING (dataset_id, account_key)
 LEFT JOIN acc_phones p USING (dataset_id, account_key)
 LEFT JOIN acc_handles h USING (dataset_id, account_key)
 LEFT JOIN acc_seen s USING (dataset_id, account_key)
+LEFT JOIN acc_places pl USING (dataset_id, account_key)
 ORDER BY a.dataset_id, a.account_key
 """
 
@@ -348,7 +367,7 @@ def build_records(workspace: Workspace, *, max_ip_share: int = 5) -> pa.Table:
         con.execute("SET TimeZone = 'UTC'")
         if not _views(con, workspace):
             return ACCOUNT_RECORD.empty_table()
-        for step in (_build_ips, _build_emails, _build_phones, _build_others):
+        for step in (_build_ips, _build_emails, _build_phones, _build_others, _build_places):
             step(con, max_ip_share)
             log.debug("%s done at %.1f s", step.__name__, time.monotonic() - started)
         table = con.sql(_SELECT.format(epoch=EPOCH_ZERO.isoformat())).to_arrow_table()
