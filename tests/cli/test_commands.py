@@ -105,6 +105,9 @@ def test_usage_errors_exit_2(home: Path) -> None:
     assert done.returncode == 2
 
 
-def test_logs_never_reach_stdout(home: Path, tmp_path: Path) -> None:
-    missing = run(home, "-vv", "datasets", "--json")
-    json.loads(missing.stdout)  # stdout holds the JSON document only, even at DEBUG
+def test_logs_never_reach_stdout(home: Path, takedowns: Scenario) -> None:
+    forum = next(f for f in takedowns.files if f.format == "mybb-hexblob")
+    done = run(home, "-vv", "ingest", str(takedowns.out / forum.path), "--platform", "logs",
+               "--json")  # fmt: skip
+    assert "reading" in done.stderr  # INFO logs were written...
+    json.loads(done.stdout)  # ...to stderr: stdout holds the JSON document only
