@@ -184,11 +184,9 @@ def run_splink(a: pd.DataFrame, b: pd.DataFrame, threshold: float) -> dict[str, 
     tables = []
     for frame, name in ((a, "febrl_a"), (b, "febrl_b")):
         t = frame.reset_index().rename(columns={"index": "rec_id"})
-        t = t.astype(str).replace({"nan": None, "": None})
-        t["source_dataset"] = name
-        tables.append(t)
+        tables.append((name, t.astype(str).replace({"nan": None, "": None})))
     db_api = DuckDBAPI()
-    sdfs = [db_api.register(t, source_dataset_name=str(t["source_dataset"][0])) for t in tables]
+    sdfs = [db_api.register(t, dataset_display_name=name) for name, t in tables]
     linker = Linker(sdfs, splink_settings(), log_level=None)
     training = linker.training
     training.estimate_probability_two_random_records_match(

@@ -30,10 +30,11 @@ def test_reviewer_different_always_wins() -> None:
 
 
 def test_same_dataset_needs_strong_evidence() -> None:
-    accounts = _accounts("a:1", "a:2", "a:3")
-    links = [Link("a:1", "a:2", "model", 20.0), Link("a:1", "a:3", "strong", 0.0)]
-    result = cluster_accounts(accounts, links)
-    assert result.cluster["a:1"] == result.cluster["a:3"]
+    accounts = _accounts("a:1", "a:2", "a:3", "a:4")
+    links = [Link("a:1", "a:2", "model", 12.0), Link("a:1", "a:3", "strong", 0.0),
+             Link("a:3", "a:4", "model", 22.0)]  # fmt: skip
+    result = cluster_accounts(accounts, links, strong_weight=15.0)
+    assert result.cluster["a:1"] == result.cluster["a:3"] == result.cluster["a:4"]
     assert result.cluster["a:2"] != result.cluster["a:1"]
     assert "same dataset" in result.review[0].reason
 

@@ -33,6 +33,8 @@ def demo(
                 "workspace": str(report.workspace.root),
                 "datasets": [r.summary() for r in report.results],
                 "by_country": [c.__dict__ for c in report.countries],
+                "resolve": report.resolved.as_json(),
+                "accuracy": report.scores.__dict__,
             }
         )
         return

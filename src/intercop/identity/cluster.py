@@ -7,8 +7,10 @@ reason, when merging would:
 
 * join two accounts a reviewer judged "different" (cannot-link, always wins);
 * join two accounts of the same dataset on model evidence alone (a person rarely has
-  two accounts on one platform; strong evidence or a reviewer may still join them),
-  directly or, below ``overlap_weight``, through a cross-platform link;
+  two accounts on one platform): only strong evidence joins them — a strong link, a
+  reviewer, or a model link of at least ``strong_weight`` bits (odds over 30,000 to 1
+  at the default) —, directly or, below ``overlap_weight``, through a cross-platform
+  link;
 * join clusters whose known birth dates differ by more than a year;
 * grow a cluster past ``max_size`` accounts (a giant cluster is a hub, not a person).
 
@@ -81,6 +83,7 @@ def cluster_accounts(
     cannot_link: Iterable[tuple[str, str]] = (),
     max_size: int = 50,
     overlap_weight: float = 6.0,
+    strong_weight: float = 15.0,
 ) -> Clustering:
     """Cluster ``accounts`` (uid, dataset_id, birth_date) over ``links``."""
     parent: dict[str, str] = {}
@@ -112,7 +115,7 @@ def cluster_accounts(
             decisions.append(Decision(link, False, "already together"))
             continue
         ca, cb = clusters[ra], clusters[rb]
-        reason = _conflict(link, ca, cb, max_size, overlap_weight)
+        reason = _conflict(link, ca, cb, max_size, overlap_weight, strong_weight)
         if reason:
             decisions.append(Decision(link, False, reason))
             continue
@@ -129,7 +132,9 @@ def cluster_accounts(
     return Clustering({uid: find(uid) for uid in parent}, tuple(decisions))
 
 
-def _conflict(link: Link, a: _Cluster, b: _Cluster, max_size: int, overlap_weight: float) -> str:
+def _conflict(
+    link: Link, a: _Cluster, b: _Cluster, max_size: int, overlap_weight: float, strong_weight: float
+) -> str:
     """Why ``link`` must not merge clusters ``a`` and ``b`` (empty when it may)."""
     if a.forbidden & set(b.members) or b.forbidden & set(a.members):
         return "a reviewer judged these accounts different"
@@ -137,7 +142,8 @@ def _conflict(link: Link, a: _Cluster, b: _Cluster, max_size: int, overlap_weigh
         return ""
     if len(a.members) + len(b.members) > max_size:
         return f"would make a cluster of more than {max_size} accounts (a hub, not a person)"
-    if link.kind == "model" and link.left.split(":", 1)[0] == link.right.split(":", 1)[0]:
+    same_dataset = link.left.split(":", 1)[0] == link.right.split(":", 1)[0]
+    if link.kind == "model" and same_dataset and link.weight < strong_weight:
         return "two accounts of the same dataset on model evidence alone"
     if link.kind == "model" and a.datasets & b.datasets and link.weight < overlap_weight:
         return "would put two accounts of one dataset together on weak model evidence"
