@@ -14,7 +14,8 @@ rec-N-dup-0) give the 5,000 true links. In one run:
   "sum of features >= 3" and by its ECM classifier.
 
 Each reports pairwise precision, recall, F1 and wall time. Peers are scored on their
-predicted links as clusters (connected components), exactly like our persons.
+predicted links as clusters (connected components), exactly like our persons, and
+also on their links as pairs (``as_pairs``).
 Results: benchmarks/results/febrl.json. Target (issue 3): intercop F1 >= 0.99.
 """
 
@@ -39,9 +40,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import measure
-
 from intercop.identity.evaluate import Scores, score
+from measure import measure
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent
@@ -94,6 +94,23 @@ def clusters(ids: list[str], links: list[tuple[str, str]]) -> dict[str, str]:
     return {i: find(i) for i in ids}
 
 
+def pair_scores(links: list[tuple[str, str]], truth: dict[str, str]) -> dict[str, float]:
+    """Precision, recall and F1 of predicted pairs as they are (before clustering)."""
+    found = {tuple(sorted(link)) for link in links}
+    tp = sum(truth[x] == truth[y] for x, y in found)
+    persons: dict[str, int] = {}
+    for person in truth.values():
+        persons[person] = persons.get(person, 0) + 1
+    true_pairs = sum(n * (n - 1) // 2 for n in persons.values())
+    p = tp / len(found) if found else 1.0
+    r = tp / true_pairs if true_pairs else 1.0
+    return {
+        "precision": round(p, 5),
+        "recall": round(r, 5),
+        "f1": round(2 * p * r / (p + r) if p + r else 0.0, 5),
+    }
+
+
 def scored(predicted: dict[str, str], truth: dict[str, str], seconds: float) -> dict[str, Any]:
     s: Scores = score(predicted, truth)
     return {
@@ -115,9 +132,7 @@ def run_intercop(csv_a: Path, csv_b: Path, workdir: Path) -> dict[str, Any]:
     home = workdir / "workspace"
     shutil.rmtree(home, ignore_errors=True)
     env = {"INTERCOP_HOME": str(home)}
-    subprocess.run(
-        [INTERCOP, "init"], check=True, capture_output=True, env={**os.environ, **env}
-    )
+    subprocess.run([INTERCOP, "init"], check=True, capture_output=True, env={**os.environ, **env})
     ingest_s = 0.0
     for path, name in ((csv_a, "febrl_a"), (csv_b, "febrl_b")):
         ingest_s += measure([INTERCOP, "ingest", str(path), "--platform", name], env=env).seconds
@@ -203,7 +218,7 @@ def run_splink(a: pd.DataFrame, b: pd.DataFrame, threshold: float) -> dict[str, 
     ids = [*a.index.astype(str), *b.index.astype(str)]
     truth = {i: person_of(i) for i in ids}
     result = scored(clusters(ids, links), truth, seconds)
-    result.update(pairs=len(links), threshold=threshold)
+    result.update(pairs=len(links), as_pairs=pair_scores(links, truth), threshold=threshold)
     return result
 
 
@@ -211,7 +226,13 @@ def run_splink(a: pd.DataFrame, b: pd.DataFrame, threshold: float) -> dict[str, 
 
 
 def run_recordlinkage(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """The recordlinkage tutorial pipeline, with its rule and with its ECM classifier."""
+    """The recordlinkage tutorial pipeline, with its rules and with its ECM classifier.
+
+    The tutorial ("Link two datasets") blocks on given_name, compares given name,
+    date of birth, suburb and state exactly and surname and address_1 by Jaro-Winkler
+    >= 0.85, and keeps pairs whose features sum to more than 3; blocking on surname
+    too (a second pass) recovers pairs with a corrupted given name.
+    """
     import recordlinkage
 
     started = time.perf_counter()
@@ -220,7 +241,7 @@ def run_recordlinkage(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, dict[str, A
     indexer.block("surname")
     candidates = indexer.index(a, b)
     compare = recordlinkage.Compare()
-    compare.string("given_name", "given_name", method="jarowinkler", threshold=0.85)
+    compare.exact("given_name", "given_name")
     compare.string("surname", "surname", method="jarowinkler", threshold=0.85)
     compare.exact("date_of_birth", "date_of_birth")
     compare.exact("suburb", "suburb")
@@ -232,12 +253,17 @@ def run_recordlinkage(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, dict[str, A
     truth = {i: person_of(i) for i in ids}
 
     out: dict[str, dict[str, Any]] = {}
-    rule_started = time.perf_counter()
-    by_rule = features[features.sum(axis=1) >= 3].index
-    rule_links = [(str(x), str(y)) for x, y in by_rule]
-    rule_s = compared + time.perf_counter() - rule_started
-    out["rule_sum_ge_3"] = scored(clusters(ids, rule_links), truth, rule_s)
-    out["rule_sum_ge_3"].update(pairs=len(rule_links), candidates=len(candidates))
+    for name, keep in (("rule_sum_gt_3", 3.5), ("rule_sum_ge_3", 2.5)):
+        rule_started = time.perf_counter()
+        by_rule = features[features.sum(axis=1) > keep].index
+        rule_links = [(str(x), str(y)) for x, y in by_rule]
+        rule_s = compared + time.perf_counter() - rule_started
+        out[name] = scored(clusters(ids, rule_links), truth, rule_s)
+        out[name].update(
+            pairs=len(rule_links),
+            as_pairs=pair_scores(rule_links, truth),
+            candidates=len(candidates),
+        )
 
     ecm_started = time.perf_counter()
     ecm = recordlinkage.ECMClassifier(binarize=0.5)
@@ -245,7 +271,9 @@ def run_recordlinkage(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, dict[str, A
     ecm_links = [(str(x), str(y)) for x, y in matches]
     ecm_s = compared + time.perf_counter() - ecm_started
     out["ecm"] = scored(clusters(ids, ecm_links), truth, ecm_s)
-    out["ecm"].update(pairs=len(ecm_links), candidates=len(candidates))
+    out["ecm"].update(
+        pairs=len(ecm_links), as_pairs=pair_scores(ecm_links, truth), candidates=len(candidates)
+    )
     return out
 
 
@@ -296,7 +324,8 @@ def main() -> None:
         "target_f1": TARGET_F1,
         "intercop": ours,
         "splink": plain,
-        "recordlinkage_rule": rl["rule_sum_ge_3"],
+        "recordlinkage_rule": rl["rule_sum_gt_3"],
+        "recordlinkage_rule_ge_3": rl["rule_sum_ge_3"],
         "recordlinkage_ecm": rl["ecm"],
         "target_met": ours["f1"] >= TARGET_F1,
     }

@@ -66,8 +66,16 @@ def test_prepare_names_missing_columns() -> None:
 def test_level_labels_number_levels_like_splink() -> None:
     labels = model.level_labels()
     assert set(labels) == {
-        "email", "username", "rare_ips", "birth_date", "first_name", "last_name", "country"
+        "email", "username", "rare_ips", "birth_date", "first_name", "last_name", "country",
+        "national_id", "postcode", "locality", "address",
     }  # fmt: skip
+    assert labels["national_id"] == {
+        -1: "no evidence",
+        3: "exact",
+        2: "levenshtein <= 1",
+        1: "levenshtein <= 2",
+        0: "different",
+    }
     assert labels["rare_ips"] == {
         -1: "no evidence",
         2: "2+ shared",

@@ -82,7 +82,7 @@ class ResolveOptions:
     threshold: float = 0.9  # match probability of a model link
     max_cluster: int = 50
     hub_limit: int = 20
-    max_ip_share: int = 5
+    max_ip_share: int = 10  # a person's own accounts share a home IP; VPN exits, hundreds
 
 
 @dataclass(frozen=True)
