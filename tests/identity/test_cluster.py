@@ -53,10 +53,13 @@ def test_no_giant_cluster_through_a_hub() -> None:
 def test_conflicting_birth_dates_go_to_review() -> None:
     born = {"a:1": date(2005, 1, 1), "b:1": date(1990, 6, 1), "c:1": date(2005, 3, 1)}
     accounts = _accounts("a:1", "b:1", "c:1", born=born)
-    links = [Link("a:1", "b:1", "model", 9.0), Link("a:1", "c:1", "model", 9.0)]
+    links = [Link("a:1", "b:1", "model", 9.0), Link("a:1", "c:1", "model", 10.0)]
     result = cluster_accounts(accounts, links)
     assert result.cluster["a:1"] == result.cluster["c:1"] != result.cluster["b:1"]
     assert [d.reason for d in result.review] == ["conflicting birth dates"]
+    # between two single accounts, the model's weight already counted the dates
+    alone = cluster_accounts(accounts[:2], links[:1])
+    assert alone.cluster["a:1"] == alone.cluster["b:1"]
 
 
 def test_judgement_same_joins_even_within_a_dataset() -> None:

@@ -147,7 +147,15 @@ def _conflict(
         return "two accounts of the same dataset on model evidence alone"
     if link.kind == "model" and a.datasets & b.datasets and link.weight < overlap_weight:
         return "would put two accounts of one dataset together on weak model evidence"
-    if a.birth_dates and b.birth_dates and not _compatible(a.birth_dates, b.birth_dates):
+    # between two single accounts the model's weight already counts their birth dates;
+    # the guard is for clusters, where a third account's date would be contradicted
+    single = len(a.members) == 1 and len(b.members) == 1
+    if (
+        not single
+        and a.birth_dates
+        and b.birth_dates
+        and not _compatible(a.birth_dates, b.birth_dates)
+    ):
         return "conflicting birth dates"
     return ""
 

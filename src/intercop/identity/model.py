@@ -305,22 +305,29 @@ def train(linker: Linker) -> dict[str, Any]:
         log.warning("no deterministic links to estimate the prior from; using %s", PRIOR_FLOOR)
         settings_obj._probability_two_random_records_match = PRIOR_FLOOR
     training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=U_SEED)
-    prior = settings_obj._probability_two_random_records_match
     optional = {_rule_sql(r) for r in _register_em_rules()}
     for rule in em_rules():
+        # a failed EM session leaves the model as it set it up for training: its rule's
+        # comparisons removed and its blocking-adjusted prior (near 1 for a rule on an
+        # empty column) in place; the copy puts the model back
+        before = settings_obj.core_model_settings.copy()  # type: ignore[no-untyped-call]
         try:
             training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True
             )
         except EMTrainingException:
+            settings_obj.core_model_settings = before
             # a dataset without e-mails has no pair to learn from on that key; seized
             # dumps have no national ids or postcodes, which is no news
             level = logging.INFO if _rule_sql(rule) in optional else logging.WARNING
             log.log(level, "EM skipped: no pairs of accounts share %s", _rule_sql(rule))
-            # a failed EM session leaves its blocking-adjusted prior (near 1 for a rule
-            # on an empty column) in the model: put the estimated one back
-            settings_obj._probability_two_random_records_match = prior
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        if all(lv.get("m_probability") is None for lv in levels):
+            # its columns were empty (no register fields in seized dumps): nothing was
+            # learned, so it weighs nothing rather than taking Splink's defaults
+            _neutral(comparison)
     return _unmix_u(model)
 
 
