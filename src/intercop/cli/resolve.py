@@ -18,7 +18,7 @@ def resolve(
     retrain: Annotated[bool, typer.Option(help="Train the linkage model again.")] = False,
     threshold: Annotated[
         float, typer.Option(help="Match probability a model link needs.", min=0.0, max=1.0)
-    ] = 0.9,
+    ] = 0.7,
     evaluate: Annotated[
         Path | None,
         typer.Option(help="Score against a synthetic scenario folder's ground truth."),

@@ -8,7 +8,7 @@ reason, when merging would:
 * join two accounts a reviewer judged "different" (cannot-link, always wins);
 * join two accounts of the same dataset on model evidence alone (a person rarely has
   two accounts on one platform): only strong evidence joins them — a strong link, a
-  reviewer, or a model link of at least ``strong_weight`` bits (odds over 30,000 to 1
+  reviewer, or a model link of at least ``strong_weight`` bits (odds over 1,000 to 1
   at the default) —, directly or, below ``overlap_weight``, through a cross-platform
   link;
 * join clusters whose known birth dates differ by more than a year;
@@ -83,7 +83,7 @@ def cluster_accounts(
     cannot_link: Iterable[tuple[str, str]] = (),
     max_size: int = 50,
     overlap_weight: float = 6.0,
-    strong_weight: float = 15.0,
+    strong_weight: float = 10.0,
 ) -> Clustering:
     """Cluster ``accounts`` (uid, dataset_id, birth_date) over ``links``."""
     parent: dict[str, str] = {}

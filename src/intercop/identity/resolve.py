@@ -79,7 +79,7 @@ class ResolveOptions:
 
     engine: str = "duckdb"
     retrain: bool = False
-    threshold: float = 0.9  # match probability of a model link
+    threshold: float = 0.7  # match probability of a model link (guards do the rest)
     max_cluster: int = 50
     hub_limit: int = 20
     max_ip_share: int = 10  # a person's own accounts share a home IP; VPN exits, hundreds
