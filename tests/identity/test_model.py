@@ -51,11 +51,21 @@ def population(people: int = 120) -> pa.Table:
 def test_prepare_keeps_model_columns_and_makes_empty_values_null() -> None:
     table = records([{"uid": "a:1", "email": " ", "rare_ips": [], "username_norm": "bob"}])
     prepared = model.prepare(table)
-    assert prepared.column_names == list(model.INPUT_COLUMNS)
+    assert prepared.column_names == [*model.INPUT_COLUMNS, model.BLOCK_STEM]
     row = prepared.to_pylist()[0]
     assert row["email"] is None
     assert row["rare_ips"] is None
     assert row["username_norm"] == "bob"
+
+
+def test_common_stems_are_no_blocking_key() -> None:
+    rows = [{"uid": f"a:{i}", "username_stem": "sniper"} for i in range(model.MAX_BLOCK_SHARE + 1)]
+    rows += [{"uid": "b:1", "username_stem": "zorglub"}, {"uid": "b:2", "username_stem": "zorglub"}]
+    prepared = model.prepare(records(rows)).to_pylist()
+    blocks = {r["uid"]: r[model.BLOCK_STEM] for r in prepared}
+    assert blocks["a:0"] is None and blocks["b:1"] == "zorglub"
+    # the comparison still sees the stem
+    assert all(r["username_stem"] for r in prepared)
 
 
 def test_prepare_names_missing_columns() -> None:

@@ -46,6 +46,10 @@ STRING_COLUMNS = (
 )
 LIST_COLUMNS = ("rare_ips",)
 DATE_COLUMNS = ("birth_date",)
+#: the username stem as a blocking key, NULL where more than MAX_BLOCK_SHARE accounts
+#: share it (see ``_rare``)
+BLOCK_STEM = "username_stem_block"
+MAX_BLOCK_SHARE = 50
 #: every column the model reads; engines register only these
 INPUT_COLUMNS = (UNIQUE_ID, *STRING_COLUMNS, *LIST_COLUMNS, *DATE_COLUMNS)
 
@@ -229,7 +233,7 @@ def prediction_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
         block_on("email"),
         block_on("email_local"),
         block_on("username_norm"),
-        block_on("username_stem"),
+        block_on(BLOCK_STEM),  # the stem, unless thousands share it
         # one row per IP on each side, so a shared rare IP is an equi-join
         block_on("rare_ips", arrays_to_explode=["rare_ips"]),
         block_on("birth_date", "first_name"),
@@ -371,7 +375,20 @@ def prepare(records: pa.Table) -> pa.Table:
         columns[name] = pc.if_else(pc.equal(pc.list_value_length(col), 0), None, col)
     for name in DATE_COLUMNS:
         columns[name] = records[name].cast(pa.date32())
+    columns[BLOCK_STEM] = _rare(columns["username_stem"], MAX_BLOCK_SHARE)
     return pa.table(columns)
+
+
+def _rare(values: pa.Array | pa.ChunkedArray, limit: int) -> pa.Array | pa.ChunkedArray:
+    """``values`` with those held by more than ``limit`` rows made NULL.
+
+    A blocking key shared by thousands ("sniper", "shadow") makes pairs by the square
+    of its count; such values still count as evidence through the comparison (with
+    term-frequency adjustment), they just do not make candidate pairs.
+    """
+    counts = pc.value_counts(values)
+    common = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), limit))
+    return pc.if_else(pc.is_in(values, value_set=common), None, values)
 
 
 def settings_for(model: dict[str, Any], dialect: str) -> dict[str, Any]:

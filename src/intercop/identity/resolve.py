@@ -107,6 +107,10 @@ class ResolveResult:
         return asdict(self)
 
 
+#: the engine that trains the model (see ``resolve``)
+TRAINING_ENGINE = "duckdb"
+
+
 def model_path(workspace: Workspace) -> Path:
     return workspace.derived / "model" / "splink_model.json"
 
@@ -128,12 +132,15 @@ def resolve(
 
     say("strong links")
     strong = strong_links(records, hub_limit=options.hub_limit)
-    say(f"linkage model ({options.engine})")
+    say("linkage model")
     notes: list[str] = []
-    with make_engine(options.engine) as linker:
+    # training always runs on embedded DuckDB: it needs a sample of pairs, not scale,
+    # and Splink's many small EM jobs are slow and fragile on Spark (decision 4);
+    # scoring every candidate pair is what scales, on the engine asked for
+    with make_engine(TRAINING_ENGINE) as trainer:
         try:
             model = load_or_train(
-                model_path(workspace), records, linker.train, retrain=options.retrain
+                model_path(workspace), records, trainer.train, retrain=options.retrain
             )
         except LinkageError as exc:
             # data with no evidence of identity at all (every e-mail distinct, only
@@ -142,12 +149,12 @@ def resolve(
             log.warning("linkage model not trained: %s", exc.message)
             notes.append(f"model not trained, strong links and judgements only: {exc.message}")
             model = None
-        say("scoring candidate pairs")
-        pairs = (
-            linker.predict(records, model, threshold=options.threshold)
-            if model is not None
-            else _NO_PAIRS
-        )
+    say(f"scoring candidate pairs ({options.engine})")
+    if model is None:
+        pairs = _NO_PAIRS
+    else:
+        with make_engine(options.engine) as linker:
+            pairs = linker.predict(records, model, threshold=options.threshold)
 
     judged = effective_judgements(store) if store is not None else {}
     links = _links(strong.links, pairs, judged)

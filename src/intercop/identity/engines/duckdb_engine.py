@@ -20,7 +20,8 @@ class DuckDBEngine(LinkageEngine):
     NAME: ClassVar[str] = "duckdb"
     DIALECT: ClassVar[str] = "duckdb"
 
-    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = "6GB") -> None:
+        # DuckDB's own default is 80% of RAM; a bound makes it spill to disk instead
         self.threads = threads
         self.memory_limit = memory_limit
 
