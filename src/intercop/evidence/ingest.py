@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from intercop import __version__
+from intercop.analytics import refresh_views
 from intercop.errors import InputError
 from intercop.evidence import readers
 from intercop.evidence.archive import open_members
@@ -160,6 +161,8 @@ def ingest(
         created = vault.commit(staging, manifest)
     if not created:
         manifest = vault.manifest(dataset_id)
+    else:
+        refresh_views(workspace)
     return IngestResult(manifest, created, mapping)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from intercop.analytics import refresh_views
 from intercop.errors import IntercopError, LinkageError
 from intercop.identity.cluster import Clustering, Link, cluster_accounts
 from intercop.identity.engines import engine as make_engine
@@ -196,6 +197,7 @@ def resolve(
         notes=notes,
     )
     (workspace.derived / "resolve.json").write_text(json.dumps(result.as_json(), indent=2))
+    refresh_views(workspace)
     return result
 
 
