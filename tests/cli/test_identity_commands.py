@@ -72,3 +72,17 @@ def test_cohorts_suppress_small_cells(home: Path) -> None:
     shown = [c["persons"] for c in doc["cells"]]
     assert all(isinstance(n, str) or n >= 10 for n in shown)
     assert any(n == "<10" for n in shown)
+
+
+def test_review_lists_refused_links_between_persons(home: Path) -> None:
+    run(home, "resolve")
+    items = json.loads(run(home, "review", "--json", "--limit", "500").stdout)
+    assert items, "the scenario has alts that the guards keep apart"
+    persons = json.loads(run(home, "persons", "--json").stdout)
+    owner = {f"{x['dataset_id']}:{x['account_key']}": p["person_id"] for p in persons
+             for x in p["accounts"]}  # fmt: skip
+    for item in items:
+        assert item["reason"] and item["reason"] != "already together"
+        assert owner[item["uid_l"]] == item["person_l"] != item["person_r"]
+    weights = [i["match_weight"] for i in items]
+    assert weights == sorted(weights, reverse=True)

@@ -11,6 +11,7 @@ from intercop.cli.context import STATE, out, print_json
 from intercop.errors import IntercopError
 from intercop.identity.explain import explain_person
 from intercop.identity.persons import list_persons
+from intercop.identity.review import review_queue
 
 person_app = typer.Typer(help="Look at one person.", no_args_is_help=True)
 
@@ -85,3 +86,21 @@ def show(
         links.add_row(pair, link.kind, f"{link.match_weight:.1f}",
                       "yes" if link.merged else f"no: {link.decision}", evidence)  # fmt: skip
     out.print(links)
+
+
+def review(
+    limit: Annotated[int, typer.Option(help="How many items, strongest evidence first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Links the resolver refused to merge, and why: answer with `intercop judge`."""
+    items = review_queue(STATE.workspace(), limit=limit)
+    if as_json:
+        print_json([item.__dict__ for item in items])
+        return
+    table = Table(title=f"Review queue (first {len(items)}): answer with `intercop judge A B ...`")
+    for col in ("accounts", "persons", "kind", "weight", "why not merged"):
+        table.add_column(col)
+    for i in items:
+        table.add_row(f"{i.uid_l}\n{i.uid_r}", f"{i.person_l}\n{i.person_r}", i.kind,
+                      f"{i.match_weight:.1f}", i.reason)  # fmt: skip
+    out.print(table)
