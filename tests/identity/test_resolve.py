@@ -150,3 +150,23 @@ def test_spark_engine_gives_the_same_persons(ws: Workspace) -> None:
     assert on_spark.engine == "spark"
     assert on_spark.model_links == on_duckdb.model_links
     assert _persons(ws) == persons_duckdb
+
+
+def test_a_dataset_without_usable_identifiers_resolves_to_singletons(
+    ingested: tuple[Workspace, dict[str, IngestResult]], tmp_path: Path
+) -> None:
+    source, _ = ingested
+    shutil.copytree(source.root, tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
+    path = tmp_path / "bare.csv"
+    # usernames that are all "admin", and e-mail and IP columns that are empty throughout
+    rows = ["id,username,email,last_ip"] + [f"{i},admin,," for i in range(1, 301)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    added = ingest(ws, IngestRequest(paths=(path,), platform="bare", kind="booter"), Settings())
+    with open_store(ws) as store:
+        result = resolve(ws, store)
+    persons = _persons(ws)
+    bare = [uid for uid in persons if uid.startswith(added.manifest.dataset_id)]
+    assert len(bare) == 300
+    assert len({persons[uid] for uid in bare}) == 300  # nothing links them
+    assert result.largest_person <= ResolveOptions().max_cluster
