@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 
-from intercop.synth.spool import MYSQLDUMP_STYLE, Progress, SpoolSet, TableSpool
+from intercop.synth.spool import MYSQLDUMP_STYLE, Progress, SpooledDump, SpoolSet
 from intercop.synth.sqltable import SqlTable
 
 SERVER_VERSION = "10.11.11-MariaDB-0+deb12u1"
@@ -54,7 +53,7 @@ def create_table(table: SqlTable, next_id: int | None) -> str:
     return f"CREATE TABLE `{table.name}` (\n{body}\n) {table.table_options(next_id)};\n"
 
 
-class MysqldumpWriter:
+class MysqldumpWriter(SpooledDump):
     """Collects the tables of one database and writes them as one mysqldump file."""
 
     def __init__(
@@ -70,22 +69,6 @@ class MysqldumpWriter:
         self.database = database
         self.dumped_at = dumped_at
         self._spools = SpoolSet(out, MYSQLDUMP_STYLE, hex_blob=hex_blob, progress=progress)
-
-    def table(self, table: SqlTable) -> TableSpool:
-        """Start a table; add its rows to the returned spool."""
-        return self._spools.table(table)
-
-    def __enter__(self) -> MysqldumpWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        # close() is explicit; leaving the block only removes the spools
-        self._spools.cleanup()
 
     def close(self) -> dict[str, int]:
         """Write the dump file; return the row count of every table."""

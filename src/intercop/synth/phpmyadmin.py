@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 
-from intercop.synth.spool import PHPMYADMIN_STYLE, Progress, SpoolSet, TableSpool
+from intercop.synth.spool import PHPMYADMIN_STYLE, Progress, SpooledDump, SpoolSet
 from intercop.synth.sqltable import SqlTable
 
 _HEADER = """\
@@ -63,7 +62,7 @@ def _indexes(table: SqlTable) -> str:
     return f"\n--\n-- Indexes for table `{table.name}`\n--\nALTER TABLE `{table.name}`\n  {body};\n"
 
 
-class PhpMyAdminWriter:
+class PhpMyAdminWriter(SpooledDump):
     """Collects the tables of one database and writes them as one phpMyAdmin export."""
 
     def __init__(
@@ -78,22 +77,6 @@ class PhpMyAdminWriter:
         self.database = database
         self.exported_at = exported_at
         self._spools = SpoolSet(out, PHPMYADMIN_STYLE, hex_blob=True, progress=progress)
-
-    def table(self, table: SqlTable) -> TableSpool:
-        """Start a table; add its rows to the returned spool."""
-        return self._spools.table(table)
-
-    def __enter__(self) -> PhpMyAdminWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        # close() is explicit; leaving the block only removes the spools
-        self._spools.cleanup()
 
     def close(self) -> dict[str, int]:
         """Write the export; return the row count of every table."""

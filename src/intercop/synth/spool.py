@@ -12,7 +12,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from types import TracebackType
+from typing import Self, TextIO
 
 from intercop.synth.escaping import FILE_ERRORS, SqlValue, mysql_literal
 from intercop.synth.sqltable import SqlTable
@@ -139,3 +140,28 @@ class SpoolSet:
     def cleanup(self) -> None:
         """Remove the temporary folder."""
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class SpooledDump:
+    """Base of the dump writers: tables spool to temporary files until ``close``.
+
+    Subclasses set ``_spools`` and write the file in ``close``; leaving a ``with``
+    block without ``close`` only removes the spools.
+    """
+
+    _spools: SpoolSet
+
+    def table(self, table: SqlTable) -> TableSpool:
+        """Start a table; add its rows to the returned spool."""
+        return self._spools.table(table)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._spools.cleanup()
