@@ -116,10 +116,8 @@ def render_manifest(m: Manifest) -> None:
     tables = Table(title=f"Tables (mapping: {m.mapping_software})")
     for col in ("table", "rows", "role", "columns"):
         tables.add_column(col, justify="right" if col == "rows" else "left")
-    roles = {
-        name: str(t.get("role", "")) if isinstance(t, dict) else ""
-        for name, t in dict(m.mapping.get("tables", {}) or {}).items()  # type: ignore[call-overload]
-    }
+    # the manifest keeps the mapping as validated JSON: read it back through its model
+    roles = {name: t.role.value for name, t in Mapping.model_validate(m.mapping).tables.items()}
     for name, t in m.tables.items():
         tables.add_row(name, f"{t.rows:,}", roles.get(name, ""), str(len(t.columns)))
     out.print(tables)
