@@ -40,7 +40,7 @@ def store(url: str, workspace: Workspace) -> Iterator[Store]:
 
 def triggers(store: Store) -> set[str]:
     query = (
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'judgements'"
         if store.dialect == "sqlite"
         else "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
         "WHERE c.relname = 'judgements' AND c.relnamespace = current_schema()::regnamespace "
@@ -104,8 +104,8 @@ def test_migrations_create_the_schema_from_empty(backend: str, workspace: Worksp
             assert "judgements" not in inspect(store.engine).get_table_names()
             assert current_revision(store) is None
             upgrade(store)
-            assert head_revision() == "0001"
-            assert current_revision(store) == "0001"
+            assert head_revision() == "0002"
+            assert current_revision(store) == "0002"
             columns = {c["name"] for c in inspect(store.engine).get_columns("judgements")}
             assert columns == {
                 "id",
@@ -118,7 +118,7 @@ def test_migrations_create_the_schema_from_empty(backend: str, workspace: Worksp
             }
             assert len(triggers(store)) == 2
             upgrade(store)  # at head already: nothing to do
-            assert current_revision(store) == "0001"
+            assert current_revision(store) == "0002"
         finally:
             store.close()
 

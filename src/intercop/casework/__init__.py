@@ -1,0 +1,1 @@
+"""Casework: the interventions catalogue, triage policies, cases, pilots and outcomes."""
