@@ -10,7 +10,19 @@ from typing import Annotated
 import typer
 
 from intercop import __version__
-from intercop.cli import cohorts, datasets, demo, ingest, judge, mapping, persons, resolve, synth
+from intercop.cli import (
+    audit,
+    cohorts,
+    datasets,
+    demo,
+    ingest,
+    judge,
+    mapping,
+    persons,
+    resolve,
+    synth,
+    users,
+)
 from intercop.cli.context import STATE, err, out, print_json
 from intercop.errors import IntercopError
 from intercop.logconfig import configure
@@ -75,6 +87,8 @@ app.add_typer(persons.person_app, name="person")
 app.command("judge")(judge.judge)
 app.command("cohorts")(cohorts.cohorts)
 app.command("demo")(demo.demo)
+app.add_typer(users.app, name="user")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:
