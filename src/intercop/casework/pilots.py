@@ -249,9 +249,15 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def assignment_hash(design_hash: str, rows: Sequence[tuple[str, str, str]]) -> str:
-    """The hash of an assignment: the design hash and the sorted (person, stratum, arm)."""
-    return sha256(canonical({"design_hash": design_hash, "assignments": sorted(rows)}))
+#: the parts of a design that decide the assignment; who froze it and when do not,
+#: so the same data and design give the same assignment hash in any workspace
+RANDOMISATION = ("method", "agency", "intervention", "arms", "control_arm", "strata", "seed")
+
+
+def assignment_hash(design: Mapping[str, Any], rows: Sequence[tuple[str, str, str]]) -> str:
+    """The hash of an assignment: the randomisation parameters and the sorted rows."""
+    parameters = {k: design[k] for k in RANDOMISATION}
+    return sha256(canonical({"randomisation": parameters, "assignments": sorted(rows)}))
 
 
 def assign_pilot(
@@ -291,7 +297,7 @@ def assign_pilot(
     )
     pilot.state = "assigned"
     pilot.assigned_at = utc_now()
-    pilot.assignment_hash = assignment_hash(pilot.design_hash, rows)
+    pilot.assignment_hash = assignment_hash(design, rows)
     record(session, user.name, "pilot.assign", agency=pilot.agency, object_type="pilot",
            object_id=str(pilot.id), detail={"persons": len(rows),
            "arms": dict(Counter(a for _, _, a in rows)),
@@ -324,7 +330,7 @@ def pilot_summary(session: Session, pilot: Pilot) -> dict[str, Any]:
         "assignment_intact": (
             None
             if pilot.assignment_hash is None
-            else assignment_hash(pilot.design_hash, rows) == pilot.assignment_hash
+            else assignment_hash(_design(pilot), rows) == pilot.assignment_hash
         ),
         "created_by": pilot.created_by,
         "created_at": pilot.created_at.isoformat(),

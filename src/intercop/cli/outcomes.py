@@ -1,4 +1,4 @@
-"""``intercop outcome add/import/list``: what happened after contact."""
+"""``intercop outcome add/import/list/derive``: what happened after contact."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from intercop.casework.derive import DeriveReport, derive_reoffending
 from intercop.casework.outcomes import (
     KINDS,
     OutcomeError,
@@ -19,6 +20,7 @@ from intercop.casework.outcomes import (
 )
 from intercop.cli.context import STATE, out, print_json
 from intercop.cli.triage import JsonOpt, UserOpt
+from intercop.evaluation.reoffending import DEFAULT_GRACE_DAYS
 from intercop.store.database import open_store
 
 app = typer.Typer(help="Outcomes: replies, attendance, refusals, reoffending.",
@@ -93,3 +95,74 @@ def list_command(
         table.add_row(str(r["at"])[:16], str(r["kind"]), str(r["note"] or ""),
                       str(r["pilot"] or ""), str(r["source"]), str(r["user"]))  # fmt: skip
     out.print(table)
+
+
+@app.command("derive")
+def derive(
+    agency: Annotated[
+        str | None,
+        typer.Option("--agency", help="Only this agency's cases and pilots (default: yours)."),
+    ] = None,
+    grace: Annotated[
+        int,
+        typer.Option("--grace", min=0, help="Days after t0 whose activity is ignored."),
+    ] = DEFAULT_GRACE_DAYS,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Find and count; record nothing.")
+    ] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Persons listed in the table (0: all).", min=0)
+    ] = 50,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Derive reoffending: the first activity in the vault after contact (t0) + grace."""
+    ws = STATE.workspace()
+    with open_store(ws) as store, store.session() as session:
+        report = derive_reoffending(
+            session, ws, user, agency=agency, grace_days=grace, dry_run=dry_run
+        )
+        if not dry_run:
+            session.commit()
+    if as_json:
+        print_json(_derive_json(report))
+        return
+    _derive_show(report, limit)
+
+
+def _derive_json(report: DeriveReport) -> dict[str, object]:
+    return {
+        "agencies": list(report.agencies) or "all",
+        "grace_days": report.grace_days,
+        "dry_run": report.dry_run,
+        "followed": report.followed,
+        "unlinked": len(report.unlinked),
+        "reoffended": len(report.items),
+        "added": report.added,
+        "duplicates": report.duplicates,
+        "by_dataset": report.by_dataset(),
+        "outcomes": [
+            {"person_id": d.person_id, "case": d.case_id, "pilot": d.pilot_id,
+             "t0": d.t0.isoformat(), "at": d.at.isoformat(), "activity": d.activity,
+             "source": d.source, "added": d.added}
+            for d in report.items
+        ],
+    }  # fmt: skip
+
+
+def _derive_show(report: DeriveReport, limit: int) -> None:
+    shown = report.items if limit == 0 else report.items[:limit]
+    table = Table("person", "t0", "first activity", "kind", "source", "new")
+    for d in shown:
+        table.add_row(d.person_id, f"{d.t0:%Y-%m-%d}", f"{d.at:%Y-%m-%d %H:%M}", d.activity,
+                      d.source, "yes" if d.added else "no")  # fmt: skip
+    out.print(table)
+    if len(shown) < len(report.items):
+        out.print(f"… {len(report.items) - len(shown):,} more (--limit 0 or --json for all)")
+    verb = "would be added (dry run, nothing recorded)" if report.dry_run else "added"
+    out.print(
+        f"{report.followed:,} persons followed from contact + {report.grace_days} days; "
+        f"{len(report.items):,} active again: [bold]{report.added:,} {verb}[/bold], "
+        f"{report.duplicates:,} already recorded; {len(report.unlinked):,} not linked to "
+        "any seized account"
+    )
