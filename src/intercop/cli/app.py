@@ -90,6 +90,41 @@ app.command("demo")(demo.demo)
 app.add_typer(users.app, name="user")
 app.add_typer(audit.app, name="audit")
 
+# --- casework (helper A) ---
+from intercop.cli import cases as _cases  # noqa: E402
+from intercop.cli import outcomes as _outcomes  # noqa: E402
+from intercop.cli import pilots as _pilots  # noqa: E402
+from intercop.cli import triage as _triage  # noqa: E402
+
+app.command("triage")(_triage.triage)
+app.add_typer(_cases.app, name="case")
+app.add_typer(_pilots.app, name="pilot")
+app.add_typer(_outcomes.app, name="outcome")
+# --- end casework (helper A) ---
+
+
+# --- sending (helper C) ---
+from intercop.cli import campaigns as campaign_cli  # noqa: E402
+
+app.add_typer(campaign_cli.app, name="campaign")
+app.add_typer(campaign_cli.bounces_app, name="bounces")
+app.add_typer(campaign_cli.contact_app, name="contact")
+# --- end sending (helper C) ---
+
+
+# --- message content (helper B) ---
+from intercop.cli import splash as _splash  # noqa: E402
+
+app.command("splash")(_splash.splash)
+# --- end message content (helper B) ---
+
+
+# --- evaluation (helper D) ---
+from intercop.cli import evaluate as _evaluate  # noqa: E402
+
+app.add_typer(_evaluate.app, name="evaluate")
+# --- end evaluation (helper D) ---
+
 
 def main() -> None:
     """Console script: an ``IntercopError`` becomes one line on stderr and exit code 1.
