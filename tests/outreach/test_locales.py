@@ -58,3 +58,9 @@ def test_fallback_chain() -> None:
 def test_babel_locales() -> None:
     assert str(babel_locale("pt-BR")) == "pt_BR"
     assert all(babel_locale(loc) is not None for loc in SUPPORTED)
+
+
+def test_a_known_country_without_our_language_gets_english_not_the_agency_default() -> None:
+    assert locale_for("GB", default="nl") == "en"
+    assert locale_for("PL", default="nl") == "en"
+    assert locale_for(None, default="nl") == "nl"

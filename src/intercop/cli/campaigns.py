@@ -66,7 +66,7 @@ def _catalogue(ws: Workspace) -> dict[str, Intervention]:
 
 
 def _templates(ws: Workspace) -> Templates:
-    own = ws.root / "templates"
+    own = ws.root / "config" / "templates"
     return Templates(own if own.is_dir() else None)
 
 

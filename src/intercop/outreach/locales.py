@@ -56,7 +56,8 @@ def locale_for(country: str | None, languages: Sequence[str] = (), default: str 
     Args:
         country: the person's country (ISO alpha-2), or None when unknown.
         languages: languages found in the person's own texts, strongest first.
-        default: the locale when neither says anything we write in (an agency's own).
+        default: the locale when the country is unknown and no language was found (an
+            agency's own); a known country without a supported language gets English.
     """
     cc = country.upper() if country else None
     spoken = [loc for lang in languages if (loc := _language_locale(lang, cc)) is not None]
@@ -66,8 +67,9 @@ def locale_for(country: str | None, languages: Sequence[str] = (), default: str 
                 return loc
     if spoken:
         return spoken[0]
-    if cc is not None and cc in COUNTRY_LOCALE:
-        return COUNTRY_LOCALE[cc]
+    if cc is not None:
+        # a known country we have no language of: English, not the agency's own language
+        return COUNTRY_LOCALE.get(cc, DEFAULT)
     return normalise(default) if normalise(default) in SUPPORTED else DEFAULT
 
 
