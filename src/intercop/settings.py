@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     batch_rows: int = Field(default=65_536, description="rows per Arrow batch while ingesting")
     retention_days: int = Field(default=5 * 365, description="default retention of a dataset")
     user: str | None = Field(default=None, description="acting user of CLI commands")
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server of the smtp channel")
+    smtp_port: int = Field(default=25, description="SMTP port of the smtp channel")
+    smtp_user: str | None = Field(default=None, description="SMTP login (AUTH), if needed")
+    smtp_password: str | None = Field(
+        default=None, description="SMTP password: from the environment only, never an option"
+    )
+    smtp_timeout: float = Field(default=30.0, description="seconds before an SMTP reply times out")
+    webhook_url: str | None = Field(default=None, description="partner URL of the webhook channel")
+    webhook_secret: str | None = Field(
+        default=None, description="HMAC key that signs webhook deliveries"
+    )
     database_url: str | None = Field(
         default=None,
         description="case store (SQLAlchemy URL); default sqlite:///<workspace>/cases.db",

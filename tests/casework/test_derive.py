@@ -27,7 +27,7 @@ OLD, NEW = "ds_old_2023", "ds_new_2024"
 #: (dataset, account, person, kind, at) of every event in the vault
 EVENTS = [
     (OLD, "a1", "P1", "attack", T0 - timedelta(days=200)),
-    (NEW, "b1", "P1", "registration", T0 + timedelta(days=20)),  # not an activity
+    (NEW, "b1", "P1", "registration", T0 + timedelta(days=10)),  # in the grace period
     (NEW, "b1", "P1", "login", T0 + timedelta(days=40, hours=3, microseconds=123456)),
     (NEW, "b1", "P1", "attack", T0 + timedelta(days=41)),
     (OLD, "a2", "P2", "attack", T0 - timedelta(days=100)),  # before contact only
@@ -194,6 +194,7 @@ def test_command_line(followed: Home) -> None:
     assert {o["person_id"] for o in result["outcomes"]} == {"P1", "P4", "P5", "P8"}
     done = runner.invoke(app, ["outcome", "derive", "--user", "olle", "--grace", "0"])
     assert done.exit_code == 0, done.exception
-    assert "2 added" in done.stdout and "3 already recorded" in done.stdout
+    # without grace: P3's and P4's day-5 activity and P1's day-10 new account count
+    assert "3 added" in done.stdout and "2 already recorded" in done.stdout
     with followed.store.session() as s:
-        assert s.scalar(select(func.count()).select_from(Outcome)) == 6
+        assert s.scalar(select(func.count()).select_from(Outcome)) == 7

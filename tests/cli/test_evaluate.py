@@ -262,3 +262,10 @@ def test_pilot_report(home: Path, resolved: Workspace, takedowns: Scenario) -> N
     html = report.read_text()
     assert "<svg" in html and "http://" not in html and "https://" not in html
     assert "lower bound" in html
+
+
+def test_the_cli_default_grace_is_the_evaluation_default() -> None:
+    from intercop.cli.evaluate import GRACE_DAYS
+    from intercop.evaluation.reoffending import DEFAULT_GRACE_DAYS
+
+    assert GRACE_DAYS == DEFAULT_GRACE_DAYS

@@ -100,7 +100,7 @@ def make_pilot(store: Store, takedowns: Scenario) -> tuple[int, list[str], list[
 
 
 def first_activity_by_hand(workspace: Workspace, person: str, after: datetime) -> datetime | None:
-    """The person's first login/attack/payment/post/message after ``after``, with pandas."""
+    """The person's first registration/login/attack/payment/post/message after ``after``."""
     persons = pq.read_table(workspace.derived / "persons.parquet").to_pandas()
     mine = persons[persons["person_id"] == person]
     found = []
@@ -111,7 +111,7 @@ def first_activity_by_hand(workspace: Workspace, person: str, after: datetime) -
         events = pq.read_table(path, columns=["account_key", "kind", "at"]).to_pandas()
         hits = events[
             events["account_key"].isin(set(keys))
-            & events["kind"].isin(["login", "attack", "payment", "post", "message"])
+            & events["kind"].isin(["registration", "login", "attack", "payment", "post", "message"])
             & (events["at"] > pd.Timestamp(after))
         ]
         if len(hits):

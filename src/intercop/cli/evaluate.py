@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
+# The statistics modules load scipy, statsmodels, lifelines and matplotlib (seconds):
+# each command imports them itself so that `intercop` starts fast for everything else.
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from intercop.cli.context import STATE, out, print_json
-from intercop.evaluation.document import Document
 from intercop.evaluation.errors import EvaluationError
-from intercop.evaluation.imported import its_from_table, logistic_from_table, survival_from_table
-from intercop.evaluation.narratives import (
-    its_document,
-    logistic_document,
-    pilot_document,
-    power_document,
-    survival_document,
-)
-from intercop.evaluation.pilot import evaluate_pilot_as
-from intercop.evaluation.power import sample_size
-from intercop.evaluation.reoffending import DEFAULT_GRACE_DAYS
-from intercop.evaluation.reports import write_report
-from intercop.evaluation.timeseries import parse_intervention
 from intercop.store.database import open_store
+
+if TYPE_CHECKING:
+    from intercop.evaluation.document import Document
+
+#: days after t0 before activity counts (as intercop.evaluation.reoffending)
+GRACE_DAYS = 14
 
 app = typer.Typer(
     help="Does an intervention reduce reoffending? Pilots, survival, time series, power.",
@@ -55,6 +49,8 @@ def _columns(text: str) -> list[str]:
 
 def _finish(doc: Document, as_json: bool, report: Path | None) -> None:
     """Write the report if asked, then print the JSON or the plain-word summary."""
+    from intercop.evaluation.reports import write_report
+
     if report is not None:
         write_report(doc, report)
     if as_json:
@@ -84,6 +80,9 @@ def survival(
     as_json: JsonOption = False,
 ) -> None:
     """Cox proportional-hazards model (Efron ties) of an imported outcome table."""
+    from intercop.evaluation.imported import survival_from_table
+    from intercop.evaluation.narratives import survival_document
+
     analysis = survival_from_table(data, duration, event, _columns(covariates), treatment=treatment)
     _finish(survival_document(analysis), as_json, report)
 
@@ -98,6 +97,9 @@ def logistic(
     as_json: JsonOption = False,
 ) -> None:
     """Logistic regression of a 0/1 outcome: adjusted odds ratios with 95% CIs."""
+    from intercop.evaluation.imported import logistic_from_table
+    from intercop.evaluation.narratives import logistic_document
+
     analysis = logistic_from_table(data, outcome, _columns(covariates), treatment=treatment)
     _finish(logistic_document(analysis), as_json, report)
 
@@ -119,6 +121,10 @@ def its(
     as_json: JsonOption = False,
 ) -> None:
     """Interrupted time series of weekly counts around dated interventions."""
+    from intercop.evaluation.imported import its_from_table
+    from intercop.evaluation.narratives import its_document
+    from intercop.evaluation.timeseries import parse_intervention
+
     items = [parse_intervention(text) for text in intervention]
     result = its_from_table(data, date, count, items, seasonality=season)
     _finish(its_document(result, str(data)), as_json, report)
@@ -135,6 +141,9 @@ def power(
     as_json: JsonOption = False,
 ) -> None:
     """Sample size per arm to detect a change in reoffending (two proportions)."""
+    from intercop.evaluation.narratives import power_document
+    from intercop.evaluation.power import sample_size
+
     result = sample_size(baseline, effect, alpha=alpha, power=power, two_sided=not one_sided)
     _finish(power_document(result), as_json, report)
 
@@ -154,7 +163,7 @@ def pilot(
     pilot_id: Annotated[int, typer.Argument(help="The pilot's id.")],
     grace: Annotated[
         int, typer.Option("--grace", help="Days after t0 before activity counts.", min=0)
-    ] = DEFAULT_GRACE_DAYS,
+    ] = GRACE_DAYS,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="End of follow-up (default: now).")
     ] = None,
@@ -168,6 +177,9 @@ def pilot(
     as_json: JsonOption = False,
 ) -> None:
     """Evaluate a pilot: flow, balance, reoffending per arm, logistic, KM, log-rank, Cox."""
+    from intercop.evaluation.narratives import pilot_document
+    from intercop.evaluation.pilot import evaluate_pilot_as
+
     workspace = STATE.workspace()
     with open_store(workspace) as store:
         result = evaluate_pilot_as(

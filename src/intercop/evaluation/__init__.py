@@ -4,22 +4,7 @@ Pure statistics (``effects``, ``power``, ``survival``, ``logistic``, ``timeserie
 ``balance``) work on arrays and data frames; ``reoffending`` and ``pilot`` gather a
 pilot's data from the case store and the vault; ``narratives`` and ``reports`` turn
 results into HTML, PDF and JSON reports that say what the numbers mean.
+
+Import what you need from the modules themselves: the statistics modules load scipy,
+statsmodels and lifelines, which the rest of the command line should not wait for.
 """
-
-from __future__ import annotations
-
-from intercop.evaluation.errors import EvaluationError, OutcomeTableError
-from intercop.evaluation.pilot import PilotEvaluation, evaluate_pilot
-from intercop.evaluation.power import PowerResult, sample_size
-from intercop.evaluation.reoffending import ReoffendingTable, load_reoffending
-
-__all__ = [
-    "EvaluationError",
-    "OutcomeTableError",
-    "PilotEvaluation",
-    "PowerResult",
-    "ReoffendingTable",
-    "evaluate_pilot",
-    "load_reoffending",
-    "sample_size",
-]

@@ -2,11 +2,15 @@
 
 Activity is any canonical event of the kinds in ``ACTIVITY_KINDS`` of any of the person's
 accounts (``derived/persons.parquet`` maps each account, ``dataset_id`` + ``account_key``,
-to its person). Coverage: seized data only shows activity up to the takedown, so a
-person's follow-up ends at the last date the datasets of that person's platforms cover.
-The latest event ``at`` of a dataset stands in for the day it was seized (the seizure
-date in the manifest is often missing or rounded); every dataset of the same platform
-counts, so a platform seized twice covers up to the later seizure.
+to its person). A new account (``registration``) counts: coming back under a new name
+is what a warning is meant to prevent.
+
+Coverage: seized data only shows activity up to the takedowns, so follow-up ends at the
+last date the vault covers at all: the latest event of any dataset (the latest event
+``at`` stands in for the day of seizure, which manifests often lack or round). Any
+platform counts, not only the ones the person used before: reoffenders move on to the
+next booter, and a later takedown of a platform they never used before is exactly where
+they reappear. A person is therefore followed up to the newest takedown in the vault.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from intercop.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-ACTIVITY_KINDS = ("login", "attack", "payment", "post", "message")
+ACTIVITY_KINDS = ("registration", "login", "attack", "payment", "post", "message")
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class ActivityScan:
     """What the vault says about a set of persons after their start times."""
 
     first: Mapping[str, FirstActivity]  # persons seen active after their start
-    coverage: Mapping[str, datetime]  # last date covered by each person's platforms
+    coverage: Mapping[str, datetime]  # last date the vault covers, per known person
     unknown: frozenset[str]  # persons not in derived/persons.parquet
 
 
@@ -78,15 +82,6 @@ def scan_activity(workspace: Workspace, starts: Mapping[str, datetime]) -> Activ
                 ),
             ),
         )
-        con.register(
-            "ds_in",
-            pa.table(
-                {
-                    "dataset_id": [m.dataset_id for m in manifests],
-                    "platform": [m.platform for m in manifests],
-                }
-            ),
-        )
         con.execute(
             "CREATE TEMP TABLE pm AS SELECT DISTINCT CAST(p.person_id AS VARCHAR) AS person_id, "
             "CAST(p.dataset_id AS VARCHAR) AS dataset_id, "
@@ -99,18 +94,8 @@ def scan_activity(workspace: Workspace, starts: Mapping[str, datetime]) -> Activ
             f"FROM read_parquet({_files(present)}, union_by_name = true)"
         )
         known = {r[0] for r in con.execute("SELECT DISTINCT person_id FROM pm").fetchall()}
-        coverage = {
-            person: _utc(last)
-            for person, last in con.execute(
-                'WITH cov AS (SELECT dataset_id, max("at") AS last_at FROM ev '
-                '  WHERE "at" IS NOT NULL GROUP BY dataset_id), '
-                "pp AS (SELECT DISTINCT pm.person_id, d.platform FROM pm "
-                "  JOIN ds_in d USING (dataset_id)) "
-                "SELECT pp.person_id, max(cov.last_at) FROM pp "
-                "JOIN ds_in d ON d.platform = pp.platform "
-                "JOIN cov ON cov.dataset_id = d.dataset_id GROUP BY pp.person_id"
-            ).fetchall()
-        }
+        last = con.execute('SELECT max("at") FROM ev WHERE "at" IS NOT NULL').fetchone()
+        coverage = {person: _utc(last[0]) for person in known} if last and last[0] else {}
         kinds = ", ".join(f"'{k}'" for k in ACTIVITY_KINDS)
         first = {
             person: FirstActivity(_utc(at), kind, dataset)
