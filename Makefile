@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml setup.py src/intercop/evidence/readers/mysql_cvalues.c 
 install: $(STAMP)
 
 demo: $(STAMP)
+	rm -rf $(DEMO_HOME)
 	$(BIN)/intercop --workspace $(DEMO_HOME) demo
 
 lint: $(STAMP)

@@ -1,6 +1,10 @@
-"""The demo: a synthetic takedown scenario, ingested, resolved into persons, profiled.
+"""The demo: the whole flow on a synthetic takedown scenario.
 
-Later issues extend it into the whole flow (triage, outreach, evaluation).
+Generate the seized dumps, ingest them, resolve accounts into persons and profile them;
+then triage, run a randomised pilot of a warning (two users: an analyst prepares, a
+supervisor approves), send the treatment arm's e-mails to the outbox, draw a later
+takedown in which the warned come back less often, and evaluate the pilot into an HTML
+report (``intercop.simulation``).
 """
 
 from __future__ import annotations
@@ -10,13 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from intercop.errors import IntercopError
+from intercop.evaluation.narratives import pilot_document
+from intercop.evaluation.reports import write_report
 from intercop.evidence.geography import CountryCounts, by_country
 from intercop.evidence.ingest import IngestRequest, IngestResult, ingest
 from intercop.identity.evaluate import Scores, load_truth, score
 from intercop.identity.persons import person_of
 from intercop.identity.resolve import ResolveOptions, ResolveResult, resolve
 from intercop.settings import Settings
+from intercop.simulation import PilotRound, RoundOptions, ensure_user, run_pilot_round
 from intercop.store.database import open_store
+from intercop.store.models import Pilot
 from intercop.synth import Scenario, generate_takedowns
 from intercop.workspace import Workspace, init_workspace
 
@@ -33,6 +42,8 @@ class DemoReport:
     countries: tuple[CountryCounts, ...]
     resolved: ResolveResult
     scores: Scores
+    pilot: PilotRound
+    report: Path  # the pilot's evaluation as HTML
 
 
 def run_demo(
@@ -43,9 +54,15 @@ def run_demo(
     scale: float = 1.0,
     step: Callable[[str], None] | None = None,
 ) -> DemoReport:
-    """Generate a scenario in ``root/scenario`` and ingest every file into ``root``."""
+    """Generate a scenario in ``root/scenario``, run the whole flow in ``root``."""
     workspace = init_workspace(root)
     say = step or (lambda _msg: None)
+    with open_store(workspace) as store, store.session() as session:
+        if session.query(Pilot).count():
+            raise DemoError(
+                f"{root} holds the case store of an earlier demo",
+                hint="Remove the folder or give another --workspace (make demo starts afresh)",
+            )
     say(f"generating a synthetic takedown scenario (seed {seed}, scale {scale})")
     scenario = generate_takedowns(root / "scenario", seed=seed, scale=scale)
     results = []
@@ -69,5 +86,23 @@ def run_demo(
     say("resolving accounts into persons and profiling them")
     with open_store(workspace) as store:
         resolved = resolve(workspace, store, ResolveOptions(), step=say)
-    scores = score(person_of(workspace), load_truth(workspace, scenario.out))
-    return DemoReport(workspace, scenario, tuple(results), tuple(countries), resolved, scores)
+        scores = score(person_of(workspace), load_truth(workspace, scenario.out))
+        pilot = run_pilot_round(
+            workspace, store, settings, RoundOptions(agency=settings.agency, seed=seed), step=say
+        )
+        with store.session() as session:  # someone to read the audit log
+            ensure_user(session, "dpo", "auditor", settings.agency)
+            session.commit()
+    (workspace.root / "reports").mkdir(exist_ok=True)
+    report = write_report(
+        pilot_document(pilot.evaluation),
+        workspace.root / "reports" / f"pilot-{pilot.pilot_id}.html",
+    )
+    say(f"evaluation report written to {report}")
+    return DemoReport(
+        workspace, scenario, tuple(results), tuple(countries), resolved, scores, pilot, report
+    )
+
+
+class DemoError(IntercopError):
+    """The demo cannot run in this workspace."""

@@ -35,6 +35,7 @@ def demo(
                 "by_country": [c.__dict__ for c in report.countries],
                 "resolve": report.resolved.as_json(),
                 "accuracy": report.scores.__dict__,
+                "pilot": _pilot_json(report),
             }
         )
         return
@@ -82,6 +83,7 @@ def demo(
         f"Quarantined rows: {total_q:,}. Dropped secret columns: {', '.join(dropped) or 'none'}."
     )
     _persons(report)
+    _pilot(report)
     out.print(
         f"Look at: the scenario and its ground truth in {report.scenario.out}, the vault in "
         f"{report.workspace.vault}; try `intercop --workspace {report.workspace.root} datasets` "
@@ -115,3 +117,61 @@ def _persons(report: DemoReport) -> None:
     multi = max(people, key=lambda p: (len(p.accounts), p.risk or 0))
     out.print(f"One person explained: `intercop person show {multi.person_id} --explain`")
     show(multi.person_id, explain=True, as_json=False)
+
+
+def _hazard_ratio(report: DemoReport) -> tuple[float, float, float] | None:
+    cox = report.pilot.evaluation.cox
+    if cox is None:
+        return None
+    term = next(c for c in cox.coefficients if c.name.startswith("arm="))
+    return term.exp_coef, term.exp_ci_low, term.exp_ci_high
+
+
+def _pilot_json(report: DemoReport) -> dict[str, object]:
+    p = report.pilot
+    hr = _hazard_ratio(report)
+    return {
+        "triaged": p.triaged,
+        "pilot_id": p.pilot_id,
+        "allocated": p.allocated,
+        "campaign_id": p.campaign_id,
+        "sent": p.sent,
+        "outbox": str(p.outbox),
+        "later_takedown": {"file": str(p.followup.path), "came_back": p.followup.returned,
+                           "seized_on": p.seized_on.isoformat()},
+        "hazard_ratio": None if hr is None else {"estimate": hr[0], "ci": [hr[1], hr[2]]},
+        "true_hazard_ratio": 0.6,
+        "report": str(report.report),
+    }  # fmt: skip
+
+
+def _pilot(report: DemoReport) -> None:
+    """What the casework, outreach and evaluation half of the demo did."""
+    p, root = report.pilot, report.workspace.root
+    arms = ", ".join(f"{arm} {n}" for arm, n in sorted(p.allocated.items()))
+    out.print(
+        f"\nTriaged {p.triaged:,} persons as analyst 'ana'. Pilot {p.pilot_id} "
+        f"(warning_email, frozen and assigned by supervisor 'sam'): {arms}."
+    )
+    out.print(
+        f"Campaign {p.campaign_id} created by 'ana', approved by 'sam' (four eyes): "
+        f"[bold]{p.sent} warning e-mails[/bold] in the outbox {p.outbox / 'new'} "
+        "(one file per message; open one with any mail reader)."
+    )
+    out.print(
+        f"A later takedown on {p.seized_on:%Y-%m-%d}: {p.followup.returned} pilot members came "
+        "back (drawn with a true hazard ratio of 0.6 for the warned)."
+    )
+    hr = _hazard_ratio(report)
+    if hr is not None:
+        out.print(
+            f"Evaluation: hazard ratio of the warning {hr[0]:.2f} (95% CI {hr[1]:.2f}-{hr[2]:.2f})"
+            f"; the report is {report.report}"
+        )
+    else:
+        out.print(f"Evaluation: no Cox model (see the notes in {report.report})")
+    out.print(
+        f"Try: `intercop --workspace {root} campaign status {p.campaign_id} --user sam`, "
+        f"`intercop --workspace {root} pilot show {p.pilot_id}`, "
+        f"`intercop --workspace {root} audit verify --user dpo`."
+    )
