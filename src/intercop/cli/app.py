@@ -12,15 +12,22 @@ import typer
 from intercop import __version__
 from intercop.cli import (
     audit,
+    campaigns,
+    cases,
     cohorts,
     datasets,
     demo,
+    evaluate,
     ingest,
     judge,
     mapping,
+    outcomes,
     persons,
+    pilots,
     resolve,
+    splash,
     synth,
+    triage,
     users,
 )
 from intercop.cli.context import STATE, err, out, print_json
@@ -90,40 +97,15 @@ app.command("demo")(demo.demo)
 app.add_typer(users.app, name="user")
 app.add_typer(audit.app, name="audit")
 
-# --- casework (helper A) ---
-from intercop.cli import cases as _cases  # noqa: E402
-from intercop.cli import outcomes as _outcomes  # noqa: E402
-from intercop.cli import pilots as _pilots  # noqa: E402
-from intercop.cli import triage as _triage  # noqa: E402
-
-app.command("triage")(_triage.triage)
-app.add_typer(_cases.app, name="case")
-app.add_typer(_pilots.app, name="pilot")
-app.add_typer(_outcomes.app, name="outcome")
-# --- end casework (helper A) ---
-
-
-# --- sending (helper C) ---
-from intercop.cli import campaigns as campaign_cli  # noqa: E402
-
-app.add_typer(campaign_cli.app, name="campaign")
-app.add_typer(campaign_cli.bounces_app, name="bounces")
-app.add_typer(campaign_cli.contact_app, name="contact")
-# --- end sending (helper C) ---
-
-
-# --- message content (helper B) ---
-from intercop.cli import splash as _splash  # noqa: E402
-
-app.command("splash")(_splash.splash)
-# --- end message content (helper B) ---
-
-
-# --- evaluation (helper D) ---
-from intercop.cli import evaluate as _evaluate  # noqa: E402
-
-app.add_typer(_evaluate.app, name="evaluate")
-# --- end evaluation (helper D) ---
+app.command("triage")(triage.triage)
+app.add_typer(cases.app, name="case")
+app.add_typer(pilots.app, name="pilot")
+app.add_typer(outcomes.app, name="outcome")
+app.add_typer(campaigns.app, name="campaign")
+app.add_typer(campaigns.bounces_app, name="bounces")
+app.add_typer(campaigns.contact_app, name="contact")
+app.command("splash")(splash.splash)
+app.add_typer(evaluate.app, name="evaluate")
 
 
 def main() -> None:
