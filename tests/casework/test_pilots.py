@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select, update
 
@@ -17,6 +18,7 @@ from intercop.casework.pilots import (
     allocate,
     arms_for_control,
     assign_pilot,
+    baseline_path,
     canonical,
     create_pilot,
     parse_arms,
@@ -110,6 +112,9 @@ def test_create_and_assign(home: Home) -> None:
     assert summary["design"]["eligibility"]["policy_hashes"] == ["h1"]
     # the same on SQLite and PostgreSQL, today and in ten years
     assert sha256(canonical(rows)) == GOLDEN
+    # the members' profiles are frozen at assignment, for the evaluation's covariates
+    baseline = pq.read_table(baseline_path(home.workspace, pid)).column("person_id").to_pylist()
+    assert sorted(baseline) == sorted(p for p, _, _ in rows)
 
 
 def test_assignment_happens_once_and_only_on_an_intact_design(home: Home) -> None:

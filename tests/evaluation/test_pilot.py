@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
 from intercop.access import AccessError, add_user
+from intercop.casework.pilots import baseline_path
 from intercop.evaluation.errors import EvaluationError
 from intercop.evaluation.pilot import evaluate_pilot, evaluate_pilot_as
 from intercop.evaluation.reoffending import load_reoffending
@@ -185,3 +189,23 @@ def test_access_and_audit(
 def test_unknown_pilot(store: Store, resolved: Workspace) -> None:
     with pytest.raises(EvaluationError, match="no pilot 999"):
         evaluate_pilot(store, resolved, 999)
+
+
+def test_covariates_come_from_the_profiles_frozen_at_assignment(
+    store: Store, resolved: Workspace, takedowns: Scenario
+) -> None:
+    pilot_id, warned, control = make_pilot(store, takedowns)
+    profiles = pq.read_table(resolved.derived / "profiles.parquet")
+    members = profiles.filter(pc.is_in(profiles["person_id"], pa.array(warned + control)))
+    frozen = members.set_column(
+        members.schema.get_field_index("risk"), "risk", pa.array([99.0] * members.num_rows)
+    )
+    path = baseline_path(resolved, pilot_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(frozen, path)
+    try:
+        with store.session() as session:
+            table = load_reoffending(session, resolved, pilot_id, as_of=AS_OF)
+    finally:
+        shutil.rmtree(path.parent)
+    assert table.rows and all(r.covariates.risk == 99.0 for r in table.rows)

@@ -24,11 +24,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -237,6 +239,32 @@ def _strata(workspace: Workspace, persons: Sequence[str], fields: Sequence[str])
             for p in persons}  # fmt: skip
 
 
+def baseline_path(workspace: Workspace, pilot_id: int) -> Path:
+    """Where the members' profiles as they were at assignment are kept."""
+    return workspace.root / "pilots" / f"{pilot_id}" / "baseline.parquet"
+
+
+def write_baseline(workspace: Workspace, pilot_id: int, persons: Sequence[str]) -> Path | None:
+    """Freeze the members' profiles at assignment: the evaluation's covariates.
+
+    Profiles are rebuilt on every resolve, and a later takedown changes them (a person
+    who came back has more attacks and is now a repeat offender). Covariates measured
+    after the intervention would carry its outcome into the model, so the evaluation
+    reads this snapshot instead.
+    """
+    source = workspace.derived / PROFILES_FILE
+    if not source.is_file():
+        return None
+    table = pq.read_table(source)
+    table = table.filter(pc.is_in(table.column("person_id"), value_set=_array(persons)))
+    path = baseline_path(workspace, pilot_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    pq.write_table(table, partial)
+    os.replace(partial, path)
+    return path
+
+
 def _array(items: Sequence[str]) -> Any:
     return pa.array(list(items), pa.string())
 
@@ -295,6 +323,7 @@ def assign_pilot(
         PilotAssignment(pilot_id=pilot.id, person_id=p, case_id=cases[p].id, arm=a, stratum=s)
         for p, s, a in rows
     )
+    write_baseline(workspace, pilot.id, persons)
     pilot.state = "assigned"
     pilot.assigned_at = utc_now()
     pilot.assignment_hash = assignment_hash(design, rows)

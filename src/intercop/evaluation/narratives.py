@@ -264,7 +264,7 @@ def pilot_document(ev: PilotEvaluation) -> Document:
             "Reoffending per arm",
             (
                 f"Follow-up starts {ev.grace_days} days after t0 and ends at the event, the end "
-                f"of the seized data for the person's platforms, or {ev.as_of.date()}. The "
+                f"of the seized data (the newest takedown), or {ev.as_of.date()}. The "
                 "proportion ignores how long each person was followed; the survival analysis "
                 "below does not.",
             ),

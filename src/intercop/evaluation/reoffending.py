@@ -5,13 +5,17 @@ their arm's "treatment", nothing, happened), follow-up starts at ``t0 + grace`` 
 in the grace period is left over from before the message, e.g. a plan already paid for).
 The event is the earliest of
 
-* the first activity (login, attack, payment, post, message) of any of the person's
-  accounts in the seized data after the start (see ``activity``), and
+* the first activity (a new account, login, attack, payment, post, message) of any of
+  the person's accounts in the seized data after the start (see ``activity``), and
 * a recorded ``Outcome`` of kind ``reoffended`` after the start (an imported justice record).
 
-Without an event the person is censored at the last date the seized data of the
-person's platforms cover, or at ``as_of`` if earlier. Seized data only show what
+Without an event the person is censored at the last date the seized data cover (the
+newest takedown in the vault), or at ``as_of`` if earlier. Seized data only show what
 happened on the platforms that were seized: an event here is a lower bound on reoffending.
+
+Covariates are the members' profiles as frozen when the pilot was assigned
+(``pilots/<id>/baseline.parquet``), not today's: a later takedown changes a profile
+(more attacks, now a repeat offender) and would carry the outcome into the model.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intercop.casework.pilots import baseline_path
 from intercop.evaluation.activity import ActivityScan, scan_activity
 from intercop.evaluation.errors import EvaluationError
 from intercop.store.models import Outcome, PilotAssignment
@@ -238,13 +244,20 @@ def load_reoffending(
         select(Outcome).where(Outcome.kind == REOFFENDED, Outcome.person_id.in_(list(starts)))
     ):
         outcomes.setdefault(o.person_id, []).append((o.at, o.source))
-    profiles = read_covariates(workspace, starts)
+    baseline = baseline_path(workspace, pilot_id)
+    if baseline.is_file():
+        profiles = read_covariates(workspace, starts, path=baseline)
+    else:
+        log.warning("pilot %d has no baseline profiles; using today's profiles", pilot_id)
+        profiles = read_covariates(workspace, starts)
     return follow_up(assigned, scan, outcomes, profiles, grace_days=grace_days, as_of=as_of)
 
 
-def read_covariates(workspace: Workspace, persons: Iterable[str]) -> dict[str, Covariates]:
-    """The profile figures of ``persons`` from ``derived/profiles.parquet`` (empty if absent)."""
-    path = workspace.derived / "profiles.parquet"
+def read_covariates(
+    workspace: Workspace, persons: Iterable[str], *, path: Path | None = None
+) -> dict[str, Covariates]:
+    """The profile figures of ``persons`` from ``path`` (default: today's profiles)."""
+    path = path or workspace.derived / "profiles.parquet"
     if not path.is_file():
         log.warning("%s is missing: no covariates for the evaluation", path)
         return {}
