@@ -28,10 +28,12 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from intercop.access import add_user
 from intercop.casework.agencies import Agency, load_agencies
 from intercop.casework.interventions import Intervention, load_catalogue
-from intercop.outreach.campaigns import CampaignRequest, CampaignSummary, create_campaign
+from intercop.outreach.audience import CampaignRequest
+from intercop.outreach.campaigns import create_campaign
 from intercop.outreach.facts import Facts
 from intercop.outreach.render import Templates
 from intercop.outreach.sender import Content
+from intercop.outreach.summary import CampaignSummary
 from intercop.store import Store, open_store
 from intercop.store.base import utc_now
 from intercop.store.models import Case, Contact
@@ -50,7 +52,9 @@ class Recorder:
     """An aiosmtpd handler that keeps what it accepted and answers as scripted."""
 
     reply: Reply | None = None
+    rcpt_reply: Callable[[str], str | None] = lambda address: None
     rcpt_delay: Callable[[int], float] = lambda n: 0.0
+    pipelining: bool = False  # advertise PIPELINING (RFC 2920), as Postfix and Exim do
     data_delay: float = 0.0
     accepted: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
@@ -62,6 +66,15 @@ class Recorder:
     def __post_init__(self) -> None:
         self.changed = threading.Condition(self.lock)
 
+    async def handle_EHLO(
+        self, server: Any, session: Session, envelope: Envelope, hostname: str,
+        responses: list[str],
+    ) -> list[str]:  # fmt: skip
+        session.host_name = hostname
+        if self.pipelining:  # aiosmtpd reads commands in order from its stream
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
     async def handle_RCPT(
         self, server: Any, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
@@ -69,6 +82,9 @@ class Recorder:
         delay = self.rcpt_delay(self.rcpts)
         if delay:
             await asyncio.sleep(delay)
+        refusal = self.rcpt_reply(address)
+        if refusal is not None:
+            return refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -123,10 +139,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    """A plain SMTP server on loopback recording what it accepts."""
-    handler = Recorder()
+@pytest.fixture(params=["lockstep", "pipelining"])
+def smtp_server(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
+    """A plain SMTP server on loopback recording what it accepts (with and without
+    PIPELINING, so both dialogues of the SMTP channel are tested)."""
+    handler = Recorder(pipelining=request.param == "pipelining")
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()

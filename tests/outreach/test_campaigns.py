@@ -9,8 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from intercop.access import AccessError
-from intercop.outreach.campaigns import CampaignError, approve_campaign, preview_campaign
+from intercop.outreach.campaigns import approve_campaign
+from intercop.outreach.preview import preview_campaign
 from intercop.outreach.render import TemplateError, Templates
+from intercop.outreach.summary import CampaignError
 from intercop.store import Store
 from intercop.store.models import AuditEntry, Campaign, Case, Message
 from intercop.workspace import Workspace

@@ -22,23 +22,22 @@ from intercop.casework.interventions import Intervention, catalogue_path, load_c
 from intercop.cli.context import STATE, err, out, print_json, show_progress
 from intercop.errors import ConfigError
 from intercop.outreach.addresses import import_contacts
+from intercop.outreach.audience import CampaignRequest
 from intercop.outreach.bounces import read_bounces
 from intercop.outreach.campaigns import (
-    CampaignRequest,
-    CampaignSummary,
     approve_campaign,
     campaign_status,
     cancel_campaign,
     create_campaign,
-    get_campaign,
-    preview_campaign,
 )
 from intercop.outreach.channels import ChannelConfig, create_channel
 from intercop.outreach.facts import facts_for
+from intercop.outreach.preview import preview_campaign
 from intercop.outreach.ratelimit import parse_rate
 from intercop.outreach.render import Templates
 from intercop.outreach.sender import Content, Sender, SendOptions
 from intercop.outreach.sender import Progress as ProgressFn
+from intercop.outreach.summary import CampaignSummary, get_campaign
 from intercop.store.database import open_store
 from intercop.workspace import Workspace
 
