@@ -11,7 +11,7 @@ import pytest
 
 from intercop.errors import InputError
 from intercop.evidence.quarantine import Quarantine
-from intercop.evidence.readers import csvfile
+from intercop.evidence.readers import csvfile, detect
 from intercop.evidence.readers.csvfile import CsvReader, unique_names
 from intercop.evidence.source import Opened, fingerprint
 from tests.evidence.readers.test_postgres import ListSink
@@ -127,3 +127,16 @@ def test_unreadable_rows_are_quarantined_with_their_lines(
     assert sink.table("limits").column("id").to_pylist() == ["1", "3"]
     assert [(i["line"], i["raw"]) for i in items] == [(3, f'2,"{big}"')]
     assert "unreadable CSV row" in str(items[0]["reason"])
+
+
+def test_a_csv_quoting_sql_in_a_field_is_read_as_csv(tmp_path: Path) -> None:
+    # seen in synthetic seed 5: a notes column holding a dump's INSERT statement, and a
+    # street over two lines, made the MySQL reader look more confident than the CSV one
+    path = tmp_path / "shop_customers.csv"
+    path.write_text(
+        'id,street,notes\n1,"1 Main St\nApt 2","INSERT INTO `users` VALUES (1,\'x\');"\n'
+        "2,2 High St,'); DROP TABLE users; --\n",
+        encoding="utf-8",
+    )
+    member = Opened(path.name, fingerprint(path), lambda: path.open("rb"))
+    assert detect(member) is CsvReader

@@ -385,6 +385,9 @@ def test_not_sql_is_an_error(tmp_path: Path) -> None:
          b"COPY public.users (id) FROM stdin;\n1\n\\.\n", 0.0, 0.1),
         (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" * 20, 0.0, 0.05),
         (b"name,email\nalice,a@example.org\n", 0.0, 0.05),
+        # SQL quoted inside a CSV field (an injection attempt in a shop's notes column)
+        (b"id,street,notes\n1,\"1 Main St\nApt 2\",\"INSERT INTO `users` VALUES (1);\"\n"
+         b"2,x,'); DROP TABLE users; --\n", 0.0, 0.05),
     ],
 )  # fmt: skip
 def test_sniff(head: bytes, low: float, high: float) -> None:

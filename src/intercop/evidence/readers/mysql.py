@@ -77,6 +77,20 @@ _MYSQL_SIGNS = (
     b"AUTO_INCREMENT",
     b"LOCK TABLES `",
 )
+_STATEMENT = re.compile(rb"CREATE TABLE|INSERT\s+INTO")
+
+
+def _line_starts(head: bytes, limit: int = 65536) -> list[bytes]:
+    """The first 200 bytes of every line of ``head`` (to ``limit``), leading blanks removed."""
+    return [line.lstrip()[:200] for line in head[:limit].splitlines()]
+
+
+def _sign_in(sign: bytes, line: bytes) -> bool:
+    """A statement begins the line; table options and column definitions sit inside a
+    CREATE TABLE, on lines that begin with ``)`` or a backquoted name."""
+    return line.startswith(sign) or (line[:1] in (b")", b"`") and sign in line)
+
+
 #: how much of a statement is kept as the quarantined text
 _RAW_KEEP = 4096
 
@@ -116,13 +130,16 @@ class MySQLDumpReader(Reader):
             return 0.05
         if head[:4096].count(b"\0") > 16:
             return 0.0  # binary, not SQL text
-        if any(h in head for h in _MYSQL_HEADERS):
+        # A dump's statements and comments start lines; the same words inside a field of a
+        # CSV export (a forum post quoting SQL, an injection attempt in a note) do not.
+        starts = _line_starts(head)
+        comments = [s for s in starts if s.startswith((b"--", b"/*"))]
+        if any(h in s for s in comments for h in _MYSQL_HEADERS):
             return 0.95
-        signs = sum(sign in head for sign in _MYSQL_SIGNS)
+        signs = sum(any(_sign_in(sign, s) for s in starts) for sign in _MYSQL_SIGNS)
         if signs:
             return min(0.9, 0.6 + 0.1 * signs)
-        upper = head[:65536].upper()
-        if b"CREATE TABLE" in upper or re.search(rb"INSERT\s+INTO", upper):
+        if any(_STATEMENT.match(s.upper()) for s in starts):
             return 0.5
         return 0.2 if name.lower().endswith(".sql") else 0.0
 
