@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHMARKS = ["ingest.py", "resolve.py", "febrl.py"]
+BENCHMARKS = ["ingest.py", "resolve.py", "febrl.py", "outreach.py"]
 
 
 def main() -> None:

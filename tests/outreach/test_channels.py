@@ -41,6 +41,7 @@ def test_outbox_is_a_maildir_and_idempotent(workspace: Workspace) -> None:
     assert channel.delivered(envelope().message_id) is False
     assert channel.deliver(envelope()).sent
     assert channel.deliver(envelope()).sent
+    channel.flush()  # the file reaches new/ (fsynced) by the flush the sender makes
     files = list((workspace.outbox / "new").iterdir())
     assert len(files) == 1 and not list((workspace.outbox / "tmp").iterdir())
     assert channel.delivered(envelope().message_id)

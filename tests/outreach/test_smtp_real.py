@@ -141,6 +141,29 @@ def test_5xx_fails_without_doubling(
     assert smtp_server.handler.count() == 2
 
 
+def test_a_refused_recipient_fails_and_the_others_go_through(
+    store: Store, workspace: Workspace, smtp_server: SmtpServer
+) -> None:
+    seeded, campaign = ready(store, workspace, 4)
+    answers = {"user2@example.org": "550 5.1.1 no such user",
+               "user3@example.org": "451 4.7.1 greylisted"}  # fmt: skip
+    smtp_server.handler.rcpt_reply = answers.get
+    report = send(seeded, campaign, smtp_server)
+    assert report.counts["sent"] == 2 and report.counts["failed"] == 1
+    assert report.counts["deferred"] == 1 and report.retries == 2
+    got = sorted(rcpt for _, rcpts in smtp_server.handler.envelopes for rcpt in rcpts)
+    assert got == ["user1@example.org", "user4@example.org"]  # nothing empty was accepted
+    with store.session() as session:
+        rows = {m.address: m for m in session.scalars(select(Message))}
+    assert rows["user2@example.org"].status == "failed"
+    assert (rows["user2@example.org"].last_error or "").startswith("550")
+    assert rows["user3@example.org"].status == "deferred"
+    assert (rows["user3@example.org"].last_error or "").startswith("451")
+    smtp_server.handler.rcpt_reply = lambda address: None
+    again = send(seeded, campaign, smtp_server)
+    assert again.counts["sent"] == 1 and smtp_server.handler.count() == 3
+
+
 def test_a_slow_final_reply_is_in_doubt_not_resent(
     store: Store, workspace: Workspace, smtp_server: SmtpServer
 ) -> None:
@@ -213,3 +236,22 @@ def test_one_connection_is_reused(
     channel._connect = counting  # type: ignore[method-assign]
     sender.send(campaign)
     assert len(connects) == 1 and smtp_server.handler.count() == 5
+
+
+def test_envelope_is_pipelined_only_when_the_server_offers_it(
+    store: Store, workspace: Workspace, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded, campaign = ready(store, workspace, 3)
+    used: Counter[str] = Counter()
+    for name in ("_envelope", "_envelope_pipelined"):
+        original = getattr(SmtpChannel, name)
+
+        def counting(self: SmtpChannel, *args: object, _f: object = original,
+                     _n: str = name) -> object:  # fmt: skip
+            used[_n] += 1
+            return _f(self, *args)  # type: ignore[operator]
+
+        monkeypatch.setattr(SmtpChannel, name, counting)
+    assert send(seeded, campaign, smtp_server).counts["sent"] == 3
+    expected = "_envelope_pipelined" if smtp_server.handler.pipelining else "_envelope"
+    assert used == Counter({expected: 3})

@@ -112,12 +112,29 @@ def _babel(locale: str) -> Any:
     return babel_locale(locale)
 
 
+# Formatting is pure in (locale, value) and a campaign repeats the same months and
+# small counts over and over: Babel's pattern work is done once per distinct value.
+@lru_cache(maxsize=4096)
+def _format_month(locale: str, value: date) -> str:
+    return str(format_skeleton("yMMMM", value, locale=_babel(locale)))
+
+
+@lru_cache(maxsize=4096)
+def _format_day(locale: str, value: date) -> str:
+    return str(format_date(value, "long", locale=_babel(locale)))
+
+
+@lru_cache(maxsize=16384, typed=True)
+def _format_number(locale: str, value: int | float) -> str:
+    return str(format_decimal(value, locale=_babel(locale)))
+
+
 @pass_context
 def _month(ctx: Context, value: date | None) -> str:
     """``maart 2024`` / ``March 2024`` / ``2024年3月``."""
     if value is None:
         return ""
-    return str(format_skeleton("yMMMM", value, locale=_babel(ctx["locale"])))
+    return _format_month(ctx["locale"], value)
 
 
 @pass_context
@@ -125,13 +142,13 @@ def _day(ctx: Context, value: date | None) -> str:
     """A date written out in full: ``5 maart 2024`` / ``March 5, 2024``."""
     if value is None:
         return ""
-    return str(format_date(value, "long", locale=_babel(ctx["locale"])))
+    return _format_day(ctx["locale"], value)
 
 
 @pass_context
 def _number(ctx: Context, value: int | float) -> str:
     """``1.234`` (nl) / ``1,234`` (en) / ``1 234`` (fi, sv, fr: their own spaces)."""
-    return str(format_decimal(value, locale=_babel(ctx["locale"])))
+    return _format_number(ctx["locale"], value)
 
 
 def _environment(loader: ChoiceLoader, *, html: bool) -> SandboxedEnvironment:
@@ -165,6 +182,11 @@ class Templates:
         loader = ChoiceLoader([FileSystemLoader(str(d)) for d in self.dirs])
         self._text = _environment(loader, html=False)
         self._html = _environment(loader, html=True)
+        # A campaign renders the same few files thousands of times: each file is read,
+        # parsed and checked once in the life of this object (a command makes its own).
+        self._resolved: dict[tuple[str, str], str] = {}
+        self._compiled: dict[tuple[str, str], tuple[Template, Path]] = {}
+        self._layout: Template | None = None
 
     def interventions(self) -> tuple[str, ...]:
         """Every intervention with at least one template."""
@@ -197,9 +219,20 @@ class Templates:
         return None
 
     def _template(self, intervention: str, locale: str) -> tuple[Template, Path]:
-        path = self.path(intervention, locale)
-        if path is None:
-            raise TemplateError(f"no template for {intervention!r} in locale {locale!r}")
+        """The checked, compiled template and its file (loaded once)."""
+        cached = self._compiled.get((intervention, locale))
+        if cached is None:
+            path = self.path(intervention, locale)
+            if path is None:
+                raise TemplateError(f"no template for {intervention!r} in locale {locale!r}")
+            cached = self._compiled[(intervention, locale)] = (
+                self._load(intervention, locale, path),
+                path,
+            )
+        return cached
+
+    def _load(self, intervention: str, locale: str, path: Path) -> Template:
+        """Read, parse and check one template file."""
         name = f"{intervention}/{locale}.txt"
         source = path.read_text(encoding="utf-8")
         first, _, rest = source.partition("\n")
@@ -208,11 +241,14 @@ class Templates:
         if rest.partition("\n")[0].strip():
             raise TemplateError("the second line must be blank (it ends the subject)",
                                 path=path, line=2)  # fmt: skip
+        env = self._text
         try:
-            template = self._text.get_template(name)
-            ast = self._text.parse(source, name, str(path))
+            ast = env.parse(source, name, str(path))
+            # compiled from this tree under the file's name, so render errors can name it
+            code = env.compile(ast, name, str(path))
         except TemplateSyntaxError as exc:
             raise TemplateError(f"syntax error: {exc.message}", path=path, line=exc.lineno) from exc
+        template = env.template_class.from_code(env, code, env.make_globals(None))
         allowed = set(PLACEHOLDERS)
         for node in ast.find_all(nodes.Name):
             if node.ctx == "load" and node.name not in allowed and not _assigned(ast, node.name):
@@ -221,12 +257,22 @@ class Templates:
                     path=path,
                     line=node.lineno,
                 )
-        return template, path
+        return template
+
+    def _layout_template(self) -> Template:
+        """The HTML layout (the agency's or the packaged one), loaded once."""
+        if self._layout is None:
+            self._layout = self._html.get_template(LAYOUT)
+        return self._layout
 
     def resolve(self, intervention: str, locale: str) -> str:
         """The locale whose template ``locale`` is rendered with (after fallback)."""
+        used = self._resolved.get((intervention, locale))
+        if used is not None:
+            return used
         for candidate in fallback_chain(locale):
             if self.path(intervention, candidate) is not None:
+                self._resolved[(intervention, locale)] = candidate
                 return candidate
         known = ", ".join(self.interventions()) or "none"
         raise TemplateError(
@@ -271,7 +317,7 @@ class Templates:
         subject = " ".join(subject.removeprefix(SUBJECT).split())
         # optional blocks may leave runs of blank lines: one blank line separates paragraphs
         text = _BLANKS.sub("\n\n", body.strip("\n")) + "\n"
-        html = self._html.get_template(LAYOUT).render(
+        html = self._layout_template().render(
             lang=used,
             subject=subject,
             paragraphs=paragraphs(text),

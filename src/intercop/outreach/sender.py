@@ -342,6 +342,7 @@ class Sender:
         for start in range(0, len(ready), size):
             batch = ready[start : start + size]
             # One commit settles the previous batch and marks this one 'sending'.
+            self.channel.flush()
             self._apply(session, campaign, outcomes, report)
             now = utc_now()
             for row, _ in batch:
@@ -361,6 +362,7 @@ class Sender:
                     self._abandon(session, campaign, batch[index + 1 :], outcomes, report)
                     raise
                 outcomes.append((row, result))
+        self.channel.flush()
         self._apply(session, campaign, outcomes, report)
         session.commit()
 
@@ -375,7 +377,14 @@ class Sender:
         """Before a run stops: settle what was done and put the untried rows back."""
         for row, _ in untried:
             row.status = "pending"
-        self._apply(session, campaign, outcomes, report)
+        try:
+            self.channel.flush()
+        except OSError:  # the run is stopping for the error being raised anyway
+            # not known to be durable: left in 'sending', settled by the next run's reconcile
+            log.warning("could not flush the channel; %d messages are reconciled next run",
+                        len(outcomes))  # fmt: skip
+        else:
+            self._apply(session, campaign, outcomes, report)
         session.commit()
 
     def _deliver(self, row: Message, envelope: Envelope, report: SendReport) -> Result:
@@ -460,7 +469,7 @@ class Sender:
         report.finished = not left
         if report.finished:
             campaign.state = "sent"
-            self._start_control_arm(session, campaign)
+            self._start_the_rest(session, campaign)
         record(
             session,
             self.acting,
@@ -479,15 +488,19 @@ class Sender:
         if report.finished:
             self.channel.finish(str(campaign.id))
 
-    def _start_control_arm(self, session: Session, campaign: Campaign) -> None:
-        """A pilot's other arms get their t0 when the treatment arm's campaign is sent."""
+    def _start_the_rest(self, session: Session, campaign: Campaign) -> None:
+        """When a pilot's campaign has been sent, every member still without a t0 gets one.
+
+        The other arms start then (their "treatment", nothing, happened), and so do the
+        members of this arm it could not reach (no address, suppressed, failed): an
+        intention-to-treat analysis follows them from the same day as the rest of the arm.
+        """
         if campaign.pilot_id is None:
             return
         now = utc_now()
         for row in session.scalars(
             select(PilotAssignment).where(
                 PilotAssignment.pilot_id == campaign.pilot_id,
-                PilotAssignment.arm != campaign.arm,
                 PilotAssignment.t0.is_(None),
             )
         ):

@@ -99,6 +99,12 @@ class Channel(Protocol):
     def deliver(self, envelope: Envelope) -> Result:
         """Deliver one message; never raises for a per-message failure."""
 
+    def flush(self) -> None:
+        """Make every message delivered so far durable (called before they count as sent).
+
+        Raises when that fails; the sender then records none of them as sent.
+        """
+
     def delivered(self, message_id: str) -> bool | None:
         """Whether ``message_id`` was delivered; None when the channel cannot tell."""
 

@@ -72,6 +72,9 @@ class LetterChannel:
         _write_atomically(target, pdf)
         return SENT
 
+    def flush(self) -> None:
+        """Nothing to wait for: each delivery is complete when ``deliver`` returns."""
+
     def finish(self, campaign: str) -> None:
         from intercop.outreach.letters import merge_letters
 

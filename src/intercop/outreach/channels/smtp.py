@@ -128,6 +128,9 @@ class SmtpChannel:
     def delivered(self, message_id: str) -> bool | None:
         return None  # an SMTP server cannot be asked afterwards
 
+    def flush(self) -> None:
+        """Nothing to wait for: each delivery is complete when ``deliver`` returns."""
+
     def finish(self, campaign: str) -> None:
         """Nothing to do at the end of a campaign."""
 
@@ -150,17 +153,14 @@ class SmtpChannel:
     def _transaction(self, sender: str, to: str, data: bytes) -> Result:
         client = self._client or self._connect()
         try:
-            code, text = client.mail(sender)
-            if code != 250:
-                return self._refused(client, code, text)
-            code, text = client.rcpt(to)
-            if code not in (250, 251):
-                return self._refused(client, code, text)
-            code, text = client.docmd("data")
-            if code != 354:
-                return self._refused(client, code, text)
+            if client.has_extn("pipelining"):
+                refused = self._envelope_pipelined(client, sender, to)
+            else:
+                refused = self._envelope(client, sender, to)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise _Lost(str(exc) or type(exc).__name__) from exc
+        if refused is not None:
+            return refused
         body = _LEADING_DOT.sub(b"..", data)
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
@@ -175,6 +175,45 @@ class SmtpChannel:
         if code == 250:
             return SENT
         return self._refused(client, code, text)
+
+    def _envelope(self, client: smtplib.SMTP, sender: str, to: str) -> Result | None:
+        """MAIL, RCPT and DATA one at a time; None when the server waits for the body."""
+        code, text = client.mail(sender)
+        if code != 250:
+            return self._refused(client, code, text)
+        code, text = client.rcpt(to)
+        if code not in (250, 251):
+            return self._refused(client, code, text)
+        code, text = client.docmd("data")
+        if code != 354:
+            return self._refused(client, code, text)
+        return None
+
+    def _envelope_pipelined(self, client: smtplib.SMTP, sender: str, to: str) -> Result | None:
+        """MAIL, RCPT and DATA in one write (RFC 2920), then their three replies in order.
+
+        The first refusal decides the outcome, as in the lock-step dialogue; nothing of
+        the message has been sent yet. Should the server accept DATA although MAIL or
+        RCPT was refused, the connection is dropped instead of ending an empty message.
+        """
+        group = (
+            f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\nRCPT TO:{smtplib.quoteaddr(to)}\r\nDATA\r\n"
+        )
+        client.send(group.encode(client.command_encoding))
+        refused: tuple[int, bytes] | None = None
+        for accepted in ((250,), (250, 251), (354,)):
+            code, text = client.getreply()
+            if code == 421 or code < 0:  # closing, or garbled: the rest will not come
+                self._drop()
+                return _classify(code, text)
+            if refused is None and code not in accepted:
+                refused = (code, text)
+        if refused is None:
+            return None
+        if code == 354:  # the server waits for a body we will not send
+            self._drop()
+            return _classify(*refused)
+        return self._refused(client, *refused)
 
     def _refused(self, client: smtplib.SMTP, code: int, text: bytes) -> Result:
         """Reset the transaction so the connection can be reused, and classify the reply."""

@@ -107,6 +107,9 @@ class WebhookChannel:
     def delivered(self, message_id: str) -> bool | None:
         return None  # the partner deduplicates on Idempotency-Key instead
 
+    def flush(self) -> None:
+        """Nothing to wait for: each delivery is complete when ``deliver`` returns."""
+
     def finish(self, campaign: str) -> None:
         """Nothing to do at the end of a campaign."""
 
