@@ -105,6 +105,15 @@ def geometric_mean(values: list[float]) -> float:
     return math.exp(statistics.fmean(math.log(v) for v in values))
 
 
+def safe_seed(seed: int, scale: float) -> dict[str, Any]:
+    """``one_seed``, with a failure recorded (and counted as a miss) instead of raised."""
+    try:
+        return one_seed(seed, scale)
+    except Exception as exc:  # reported in the results, never hidden
+        return {"seed": seed, "error": f"{type(exc).__name__}: {exc}", "estimate": None,
+                "ground_truth": None, "members": 0, "seconds": 0.0}  # fmt: skip
+
+
 def covers(estimate: dict[str, float] | None) -> bool:
     return estimate is not None and estimate["low"] <= TRUE_HR <= estimate["high"]
 
@@ -120,7 +129,7 @@ def main() -> None:
     started = time.perf_counter()
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        futures = [pool.submit(one_seed, s, args.scale) for s in seeds]
+        futures = [pool.submit(safe_seed, s, args.scale) for s in seeds]
         for future in futures:
             row = future.result()
             rows.append(row)
@@ -138,6 +147,7 @@ def main() -> None:
         "coverage": round(sum(ours) / len(rows), 3),
         "coverage_ground_truth": round(sum(peer) / len(rows), 3),
         "no_estimate": sum(1 for r in rows if r["estimate"] is None),
+        "failed": [r for r in rows if "error" in r],
         "median_hr": round(statistics.median(estimates), 3) if estimates else None,
         "geometric_mean_hr": round(geometric_mean(estimates), 3) if estimates else None,
         "median_members": statistics.median(r["members"] for r in rows),

@@ -25,6 +25,8 @@ from intercop.evaluation.design import check_covariates
 from intercop.evaluation.errors import EvaluationError
 
 _SEPARATION = 15.0
+#: an interval bound beyond this (on the log scale) means the data cannot bound it
+_INTERVAL = 50.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,11 @@ def fit_logistic(
         if abs(coef) > _SEPARATION:
             raise EvaluationError(
                 f"{what}: the term {name!r} has no finite estimate (quasi-complete separation)"
+            )
+        if max(abs(low), abs(high)) > _INTERVAL:
+            raise EvaluationError(
+                f"{what}: the term {name!r} has no finite confidence interval (its standard "
+                f"error is {se:.3g}: too few persons or events on one side of it)"
             )
         terms.append(OddsRatio(name, coef, se, z, p, math.exp(coef), math.exp(low), math.exp(high)))
     if not fit.mle_retvals.get("converged", True):

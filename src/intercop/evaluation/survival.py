@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: a |log hazard ratio| beyond this means the likelihood had no maximum (separation)
 _SEPARATION = 15.0
+#: an interval bound beyond this (on the log scale) means the data cannot bound it
+_INTERVAL = 50.0
 PH_ALPHA = 0.05
 
 
@@ -166,6 +168,11 @@ def fit_cox(
             raise EvaluationError(
                 f"{what}: the term {name!r} has no finite estimate (the events are all on one "
                 "side of it: complete separation)"
+            )
+        if max(abs(low), abs(high)) > _INTERVAL:
+            raise EvaluationError(
+                f"{what}: the term {name!r} has no finite confidence interval (its standard "
+                f"error is {values[1]:.3g}: too few persons or events on one side of it)"
             )
         coefficients.append(
             Coefficient(
