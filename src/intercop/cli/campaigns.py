@@ -7,19 +7,17 @@ call ``intercop.outreach``, print the result.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from intercop.access import require
 from intercop.audit import record
 from intercop.casework.agencies import Agency, workspace_agencies
 from intercop.casework.interventions import Intervention, catalogue_path, load_catalogue
-from intercop.cli.context import STATE, err, out, print_json, show_progress
+from intercop.cli.context import STATE, out, print_json
+from intercop.cli.progress import count_progress
 from intercop.errors import ConfigError
 from intercop.outreach.addresses import import_contacts
 from intercop.outreach.audience import CampaignRequest
@@ -36,7 +34,6 @@ from intercop.outreach.preview import preview_campaign
 from intercop.outreach.ratelimit import parse_rate
 from intercop.outreach.render import Templates
 from intercop.outreach.sender import Content, Sender, SendOptions
-from intercop.outreach.sender import Progress as ProgressFn
 from intercop.outreach.summary import CampaignSummary, get_campaign
 from intercop.store.database import open_store
 from intercop.workspace import Workspace
@@ -192,27 +189,6 @@ def approve(
     _show(summary, as_json, "Approved")
 
 
-@contextmanager
-def _bar(label: str) -> Iterator[ProgressFn | None]:
-    if not show_progress():
-        yield None
-        return
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 @app.command("send")
 def send(
     campaign_id: IdArg,
@@ -277,7 +253,7 @@ def send(
             campaign = get_campaign(session, campaign_id)
             content = _content(ws, _agency(ws, campaign.agency), campaign.intervention)
         channel = create_channel(campaign.channel, ws, config)
-        with _bar(f"campaign {campaign_id}") as progress:
+        with count_progress(f"campaign {campaign_id}") as progress:
             sender = Sender(store, channel, content, options, user=user, progress=progress)
             report = sender.send(campaign_id)
     if as_json:
