@@ -105,7 +105,8 @@ def pilot_on_largest(store: Store, workspace: Workspace) -> Assigned:
         cases = [c for c in s.scalars(select(Case)) if c.agency != NETWORK]
         agency, _ = Counter(c.agency for c in cases).most_common(1)[0]
         counts = Counter(c.intervention or "" for c in cases
-                         if c.agency == agency and c.state == "recommended")  # fmt: skip
+                         if c.agency == agency and c.state == "recommended"
+                         and c.intervention not in (None, "no_action"))  # fmt: skip
         intervention, _ = counts.most_common(1)[0]
         add_user(s, "sup", "supervisor", agency, acting="admin")
         add_user(s, "lee", "analyst", agency, acting="admin")

@@ -42,7 +42,9 @@ def fields(**values: Any) -> dict[str, Any]:
         ({"attacks": 150, "age": 17, "minor_now": True, "country": "GB"}, "warning_letter",
          "minor"),
         ({"posts": 40, "age": 20}, "reboot_camp_invite", "skilled_young"),
-        ({"age": 40}, "warning_email", "active_user"),
+        ({"age": 40}, "warning_email", "booter_customer"),
+        # a market buyer or forum poster is not told about DDoS attacks they never ordered
+        ({"attacks": 0, "payments": 3, "posts": 2, "age": 40}, "no_action", "default"),
         ({"attacks": 0, "payments": 0, "posts": 0}, "no_action", "default"),
     ],
 )  # fmt: skip

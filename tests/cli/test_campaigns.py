@@ -166,13 +166,13 @@ def test_acceptance_commands_over_a_real_smtp_server(home: Home, smtp_server: Sm
         r["person_id"] for r in triage["recommendations"]
         if r["agency"] == "NL" and r["intervention"] == "warning_email"
     )  # fmt: skip
-    assert len(routed) >= 10 and set(routed.values()) == {1}
+    assert len(routed) >= 5 and set(routed.values()) == {1}
 
     created = create(home, "W1", "warning_email", "smtp")
     campaign = created["id"]
     assert created["state"] == "draft" and created["created_by"] == "ana"
     assert created["messages"] + created["excluded"] == len(routed)
-    assert created["messages"] >= 10 and len(created["audience_hash"]) == 64
+    assert created["messages"] >= 5 and len(created["audience_hash"]) == 64
     assert {e["reason"] for e in created["exclusions"]} <= {"no address for the smtp channel"}
     rows = home.messages(campaign)
     assert {r.person_id for r in rows} <= set(routed) and len(rows) == created["messages"]
@@ -420,7 +420,7 @@ def test_webhook_campaign_posts_signed_json_once_per_person(
     report = home.json("campaign", "send", str(created["id"]), "--webhook-url", partner.url,
                        user="olga")  # fmt: skip
     rows = home.messages(created["id"])
-    assert report["sent"] == len(rows) == created["messages"] >= 10
+    assert report["sent"] == len(rows) == created["messages"] >= 5
 
     assert len(partner.received) == len(rows)
     by_id = {r.message_id: r for r in rows}
