@@ -102,3 +102,10 @@ def test_degenerate_inputs_are_named(
 ) -> None:
     with pytest.raises(EvaluationError, match=message):
         fit_cox(frame, "t", "e", covariates)
+
+
+def test_an_unbounded_interval_is_a_clear_error_not_an_overflow() -> None:
+    from tests.evaluation.test_logistic import nearly_collinear
+
+    with pytest.raises(EvaluationError, match="'x1' has no finite confidence interval"):
+        fit_cox(nearly_collinear(), "d", "y", ["x1", "x2"], what="Cox model")

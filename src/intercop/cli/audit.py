@@ -11,15 +11,11 @@ from rich.table import Table
 from intercop.access import require
 from intercop.audit import record, search, verify
 from intercop.cli.context import STATE, out, print_json
+from intercop.cli.options import JsonOpt, UserOpt
 from intercop.errors import IntercopError
 from intercop.store.database import open_store
 
 app = typer.Typer(help="The audit log: verify the chain, read entries.", no_args_is_help=True)
-
-UserOpt = Annotated[
-    str | None, typer.Option("--user", help="Acting user (default: $INTERCOP_USER).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 class AuditBrokenError(IntercopError):

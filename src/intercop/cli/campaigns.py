@@ -17,6 +17,7 @@ from intercop.audit import record
 from intercop.casework.agencies import Agency, workspace_agencies
 from intercop.casework.interventions import Intervention, catalogue_path, load_catalogue
 from intercop.cli.context import STATE, out, print_json
+from intercop.cli.options import JsonOpt, UserOpt
 from intercop.cli.progress import count_progress
 from intercop.errors import ConfigError
 from intercop.outreach.addresses import import_contacts
@@ -42,10 +43,6 @@ app = typer.Typer(help="Message campaigns: create, preview, approve, send.", no_
 bounces_app = typer.Typer(help="Delivery reports from the bounce Maildir.", no_args_is_help=True)
 contact_app = typer.Typer(help="Addresses a team looked up for persons.", no_args_is_help=True)
 
-UserOpt = Annotated[
-    str | None, typer.Option("--user", help="Acting user (default: $INTERCOP_USER).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 IdArg = Annotated[int, typer.Argument(help="Campaign id.")]
 
 

@@ -13,7 +13,8 @@ from intercop.casework.decisions import Decided, approve, move, route_case
 from intercop.casework.interventions import catalogue_path, load_catalogue
 from intercop.casework.queue import CaseFilter, case_history, case_json, event_json, list_cases
 from intercop.cli.context import STATE, out, print_json
-from intercop.cli.triage import CatalogueOpt, JsonOpt, UserOpt
+from intercop.cli.options import JsonOpt, UserOpt
+from intercop.cli.triage import CatalogueOpt
 from intercop.store.database import open_store
 
 app = typer.Typer(help="Cases: one person at one agency, and the decisions on it.",

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from intercop.cli.context import STATE, out, print_json
+from intercop.cli.options import JsonOpt
 from intercop.evaluation.errors import EvaluationError
 from intercop.store.database import open_store
 
@@ -26,7 +27,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 ReportOption = Annotated[
     Path | None,
     typer.Option("--report", help="Also write a report: FILE.html, FILE.pdf or FILE.json."),
@@ -77,7 +77,7 @@ def survival(
     covariates: CovariatesOption = "",
     treatment: TreatmentOption = None,
     report: ReportOption = None,
-    as_json: JsonOption = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Cox proportional-hazards model (Efron ties) of an imported outcome table."""
     from intercop.evaluation.imported import survival_from_table
@@ -94,7 +94,7 @@ def logistic(
     covariates: CovariatesOption = "",
     treatment: TreatmentOption = None,
     report: ReportOption = None,
-    as_json: JsonOption = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Logistic regression of a 0/1 outcome: adjusted odds ratios with 95% CIs."""
     from intercop.evaluation.imported import logistic_from_table
@@ -118,7 +118,7 @@ def its(
         typer.Option("--season/--no-season", help="Annual seasonality (default: a year+ of data)."),
     ] = None,
     report: ReportOption = None,
-    as_json: JsonOption = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Interrupted time series of weekly counts around dated interventions."""
     from intercop.evaluation.imported import its_from_table
@@ -138,7 +138,7 @@ def power(
     power: Annotated[float, typer.Option("--power", help="Chance to detect the effect.")] = 0.8,
     one_sided: Annotated[bool, typer.Option("--one-sided", help="A one-sided test.")] = False,
     report: ReportOption = None,
-    as_json: JsonOption = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Sample size per arm to detect a change in reoffending (two proportions)."""
     from intercop.evaluation.narratives import power_document
@@ -174,7 +174,7 @@ def pilot(
         str | None, typer.Option("--user", help="Who runs it (default: $INTERCOP_USER).")
     ] = None,
     report: ReportOption = None,
-    as_json: JsonOption = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Evaluate a pilot: flow, balance, reoffending per arm, logistic, KM, log-rank, Cox."""
     from intercop.evaluation.narratives import pilot_document

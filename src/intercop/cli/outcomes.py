@@ -19,7 +19,7 @@ from intercop.casework.outcomes import (
     make_input,
 )
 from intercop.cli.context import STATE, out, print_json
-from intercop.cli.triage import JsonOpt, UserOpt
+from intercop.cli.options import JsonOpt, LimitOpt, UserOpt
 from intercop.evaluation.reoffending import DEFAULT_GRACE_DAYS
 from intercop.store.database import open_store
 
@@ -110,9 +110,7 @@ def derive(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Find and count; record nothing.")
     ] = False,
-    limit: Annotated[
-        int, typer.Option("--limit", help="Persons listed in the table (0: all).", min=0)
-    ] = 50,
+    limit: LimitOpt = 50,
     user: UserOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

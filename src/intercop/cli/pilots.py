@@ -18,7 +18,8 @@ from intercop.casework.pilots import (
     pilot_summary,
 )
 from intercop.cli.context import STATE, out, print_json
-from intercop.cli.triage import CatalogueOpt, JsonOpt, UserOpt
+from intercop.cli.options import JsonOpt, UserOpt
+from intercop.cli.triage import CatalogueOpt
 from intercop.store.database import open_store
 
 app = typer.Typer(help="Randomised pilots of interventions.", no_args_is_help=True)

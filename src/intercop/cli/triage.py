@@ -14,12 +14,9 @@ from intercop.casework.interventions import catalogue_path, load_catalogue
 from intercop.casework.policy import load_policy_set
 from intercop.casework.triage import TriageReport, read_profiles, run_triage
 from intercop.cli.context import STATE, out, print_json
+from intercop.cli.options import JsonOpt, LimitOpt, UserOpt
 from intercop.store.database import open_store
 
-UserOpt = Annotated[
-    str | None, typer.Option("--user", help="Acting user (default: $INTERCOP_USER).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 CatalogueOpt = Annotated[
     Path | None,
     typer.Option(
@@ -41,9 +38,7 @@ def triage(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Recommend only; open or change no case.")
     ] = False,
-    limit: Annotated[
-        int, typer.Option("--limit", help="Persons listed in the table (0: all).", min=0)
-    ] = 50,
+    limit: LimitOpt = 50,
     user: UserOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

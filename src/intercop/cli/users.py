@@ -9,15 +9,11 @@ from rich.table import Table
 
 from intercop.access import add_user, list_users
 from intercop.cli.context import STATE, out, print_json
+from intercop.cli.options import JsonOpt, UserOpt
 from intercop.store.database import open_store
 from intercop.store.models import ROLES
 
 app = typer.Typer(help="Users, roles and agencies.", no_args_is_help=True)
-
-UserOpt = Annotated[
-    str | None, typer.Option("--user", help="Acting user (default: $INTERCOP_USER).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 @app.command("add")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -85,8 +86,8 @@ def vault_emails(workspace: Workspace, person_ids: Iterable[str]) -> dict[str, l
         return {}
     con = duckdb.connect()
     try:
-        con.execute("CREATE TEMP TABLE wanted (person_id VARCHAR)")
-        con.executemany("INSERT INTO wanted VALUES (?)", [(p,) for p in wanted])
+        # one columnar hand-over, not a row-by-row INSERT (100k persons in a campaign)
+        con.register("wanted", pa.table({"person_id": pa.array(wanted, pa.string())}))
         rows = con.execute(
             "SELECT p.person_id, i.value, count(DISTINCT i.dataset_id || ':' || i.account_key) "
             "AS accounts, max(i.last_seen) AS last_seen "
