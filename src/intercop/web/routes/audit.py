@@ -1,0 +1,7 @@
+"""Placeholder: routes added by the page helper."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
