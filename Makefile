@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml setup.py src/intercop/evidence/readers/mysql_cvalues.c 
 
 install: $(STAMP)
 
+# On a terminal the demo ends by serving the web app on 127.0.0.1:8000 (Ctrl-C stops it);
+# elsewhere (CI, a pipe) it prints the logins and how to serve, and returns.
 demo: $(STAMP)
 	rm -rf $(DEMO_HOME)
-	$(BIN)/intercop --workspace $(DEMO_HOME) demo
+	$(BIN)/intercop --workspace $(DEMO_HOME) demo $$([ -t 1 ] && echo --serve)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

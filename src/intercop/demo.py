@@ -10,10 +10,12 @@ report (``intercop.simulation``).
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from intercop.auth.passwords import set_password
 from intercop.errors import IntercopError
 from intercop.evaluation.narratives import pilot_document
 from intercop.evaluation.reports import write_report
@@ -24,7 +26,7 @@ from intercop.identity.persons import person_of
 from intercop.identity.resolve import ResolveOptions, ResolveResult, resolve
 from intercop.settings import Settings
 from intercop.simulation import PilotRound, RoundOptions, ensure_user, run_pilot_round
-from intercop.store.database import open_store
+from intercop.store.database import Store, open_store
 from intercop.store.models import Pilot
 from intercop.synth import Scenario, generate_takedowns
 from intercop.workspace import Workspace, init_workspace
@@ -44,6 +46,49 @@ class DemoReport:
     scores: Scores
     pilot: PilotRound
     report: Path  # the pilot's evaluation as HTML
+    logins: tuple[DemoLogin, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A web login the demo made: a fresh random password, shown once."""
+
+    name: str
+    role: str
+    agency: str
+    password: str
+
+
+#: the demo's web users: two agencies, so that the separation between them shows
+DEMO_LOGINS = (
+    ("ana", "analyst", None),
+    ("sam", "supervisor", None),
+    ("dpo", "auditor", None),
+    ("fin", "officer", "FI"),
+)
+
+
+def make_logins(store: Store, home_agency: str) -> tuple[DemoLogin, ...]:
+    """Give the demo users random passwords (and add the Finnish officer)."""
+    made = []
+    with store.session() as session:
+        for name, role, agency in DEMO_LOGINS:
+            ensure_user(session, name, role, agency or home_agency)
+            password = secrets.token_urlsafe(12)
+            set_password(session, name, password, name)
+            made.append(DemoLogin(name, role, agency or home_agency, password))
+        session.commit()
+    return tuple(made)
+
+
+def write_logins(workspace: Workspace, logins: tuple[DemoLogin, ...]) -> Path:
+    """``demo-logins.txt`` (mode 0600) beside the case store."""
+    path = workspace.root / "demo-logins.txt"
+    lines = [f"{x.name}\t{x.password}\t{x.role}\t{x.agency}" for x in logins]
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text("user\tpassword\trole\tagency\n" + "\n".join(lines) + "\n")
+    return path
 
 
 def run_demo(
@@ -90,9 +135,8 @@ def run_demo(
         pilot = run_pilot_round(
             workspace, store, settings, RoundOptions(agency=settings.agency, seed=seed), step=say
         )
-        with store.session() as session:  # someone to read the audit log
-            ensure_user(session, "dpo", "auditor", settings.agency)
-            session.commit()
+        logins = make_logins(store, settings.agency)
+        write_logins(workspace, logins)
     (workspace.root / "reports").mkdir(exist_ok=True)
     report = write_report(
         pilot_document(pilot.evaluation),
@@ -100,7 +144,8 @@ def run_demo(
     )
     say(f"evaluation report written to {report}")
     return DemoReport(
-        workspace, scenario, tuple(results), tuple(countries), resolved, scores, pilot, report
+        workspace, scenario, tuple(results), tuple(countries), resolved, scores, pilot, report,
+        logins,
     )
 
 

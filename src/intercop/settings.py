@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(
         default=None, description="HMAC key that signs webhook deliveries"
     )
+    web_secure_cookies: bool = Field(
+        default=True,
+        description="mark session cookies Secure (browsers keep them on https and localhost)",
+    )
+    web_session_minutes: int = Field(
+        default=480, description="idle minutes before a web session ends"
+    )
+    web_max_body_bytes: int = Field(
+        default=10 * 1024 * 1024, description="largest request body the web app accepts"
+    )
+    web_partner_rate: int = Field(
+        default=60, description="partner API requests per token per minute"
+    )
     database_url: str | None = Field(
         default=None,
         description="case store (SQLAlchemy URL); default sqlite:///<workspace>/cases.db",

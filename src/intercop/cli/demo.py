@@ -10,6 +10,7 @@ from rich.table import Table
 
 from intercop.cli.context import STATE, err, out, print_json
 from intercop.cli.persons import show
+from intercop.cli.serve import run_server
 from intercop.demo import DemoReport, run_demo
 from intercop.identity.persons import list_persons
 
@@ -18,8 +19,12 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic scenario.")] = 1,
     scale: Annotated[float, typer.Option(help="Size of the scenario (1.0 ~ 8 MB).")] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    serve: Annotated[
+        bool, typer.Option(help="End by serving the web app on --port (until Ctrl-C).")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port of the web app with --serve.")] = 8000,
 ) -> None:
-    """Generate a synthetic takedown scenario, ingest it, and show the datasets per country."""
+    """Run the whole flow on a synthetic takedown scenario; with --serve, open the web app."""
     report = run_demo(
         STATE.root(),
         STATE.settings(),
@@ -36,6 +41,8 @@ def demo(
                 "resolve": report.resolved.as_json(),
                 "accuracy": report.scores.__dict__,
                 "pilot": _pilot_json(report),
+                "logins": [{"user": x.name, "role": x.role, "agency": x.agency}
+                           for x in report.logins],  # fmt: skip
             }
         )
         return
@@ -89,6 +96,23 @@ def demo(
         f"{report.workspace.vault}; try `intercop --workspace {report.workspace.root} datasets` "
         f"and `intercop --workspace {report.workspace.root} dataset show "
         f"{report.results[0].manifest.dataset_id} --explain`."
+    )
+    _logins(report, port)
+    if serve:
+        run_server("127.0.0.1", port)
+
+
+def _logins(report: DemoReport, port: int) -> None:
+    """The web logins of two agencies (also in demo-logins.txt, readable by the owner only)."""
+    table = Table(title=f"Web logins for http://127.0.0.1:{port}/ (also in demo-logins.txt)")
+    for col in ("user", "password", "role", "agency"):
+        table.add_column(col)
+    for x in report.logins:
+        table.add_row(x.name, x.password, x.role, x.agency)
+    out.print(table)
+    out.print(
+        f"Serve it with `intercop --workspace {report.workspace.root} serve --port {port}`; "
+        "'ana' and 'sam' see the Dutch cases, 'fin' only the Finnish ones."
     )
 
 

@@ -1,0 +1,30 @@
+"""The app factory uvicorn imports (``intercop serve`` with several workers).
+
+Each worker process builds its own app over the workspace named by
+``INTERCOP_HOME`` (``intercop serve`` sets it before starting uvicorn).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from intercop.settings import Settings, get_settings
+from intercop.web.app import create_app
+from intercop.web.state import WebConfig
+from intercop.workspace import open_workspace
+
+
+def config_from(settings: Settings) -> WebConfig:
+    """The web edge's settings from ``INTERCOP_WEB_*``."""
+    return WebConfig(
+        secure_cookies=settings.web_secure_cookies,
+        session_minutes=settings.web_session_minutes,
+        max_body_bytes=settings.web_max_body_bytes,
+        partner_rate_per_minute=settings.web_partner_rate,
+    )
+
+
+def app_from_env() -> FastAPI:
+    """The app over ``$INTERCOP_HOME`` with the settings of the environment."""
+    settings = get_settings()
+    return create_app(open_workspace(settings.home), config=config_from(settings))
