@@ -37,6 +37,20 @@ ACTIONS: dict[str, frozenset[str]] = {
     "contact.import": frozenset({"analyst", "officer", "supervisor"}),
     "evaluate.run": frozenset({"analyst", "officer", "supervisor", "auditor"}),
     "audit.read": frozenset({"auditor", "admin"}),
+    "person.read": frozenset({"analyst", "officer", "supervisor", "auditor"}),
+    "person.reveal": frozenset({"analyst", "officer", "supervisor"}),
+    "agency.manage": frozenset({"admin", "supervisor"}),
+    "exchange.export": frozenset({"officer", "supervisor"}),
+    "exchange.import": frozenset({"officer", "supervisor"}),
+    "exchange.authorise": frozenset({"supervisor"}),
+    "pprl.encode": frozenset({"analyst", "officer", "supervisor"}),
+    "pprl.match": frozenset({"analyst", "officer", "supervisor"}),
+    "pprl.resolve": frozenset({"analyst", "officer", "supervisor"}),
+    # issue 6: the partner API, and API tokens (a user may also manage their own)
+    "signal.submit": frozenset({"partner"}),
+    "signal.review": frozenset({"analyst", "officer", "supervisor"}),
+    "delivery.fetch": frozenset({"partner"}),
+    "token.manage": frozenset({"admin"}),
 }
 
 #: a role that may act for every other role below it (an approval an officer may give,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +25,20 @@ from sqlalchemy.orm import Session
 from intercop.store.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+
+#: where the current request comes from, for entries whose caller names no origin
+#: (core functions record without knowing whether the CLI or the web app called them)
+_ORIGIN: ContextVar[str] = ContextVar("intercop_audit_origin", default="cli")
+
+
+@contextmanager
+def origin_scope(origin: str) -> Iterator[None]:
+    """Entries recorded inside the block without an explicit origin get ``origin``."""
+    token = _ORIGIN.set(origin)
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
 
 
 def _timestamp(at: datetime) -> str:
@@ -60,9 +76,13 @@ def record(
     object_id: str | None = None,
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
-    origin: str = "cli",
+    origin: str | None = None,
 ) -> AuditEntry:
-    """Append an entry in the caller's transaction (the caller commits)."""
+    """Append an entry in the caller's transaction (the caller commits).
+
+    ``origin`` defaults to the enclosing ``origin_scope`` (else ``cli``).
+    """
+    origin = origin or _ORIGIN.get()
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
     head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
     at = datetime.now(UTC)
@@ -146,9 +166,21 @@ def search(
     object_type: str | None = None,
     object_id: str | None = None,
     limit: int = 100,
+    agency: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: int | None = None,
 ) -> list[AuditEntry]:
-    """The newest entries matching every given filter."""
+    """The newest entries matching every given filter (``before``: a ``seq``, for paging)."""
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    if agency:
+        query = query.where(AuditEntry.agency == agency)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
+    if before is not None:
+        query = query.where(AuditEntry.seq < before)
     if user:
         query = query.where(AuditEntry.user_name == user)
     if action:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from intercop.casework.cases import history
@@ -29,24 +29,46 @@ class CaseFilter:
     state: str | None = None
     intervention: str | None = None
     limit: int | None = None
+    country: str | None = None
+    minor: bool | None = None
+    rule: str | None = None
+    offset: int = 0
 
 
-def list_cases(session: Session, where: CaseFilter) -> list[Case]:
-    """The cases matching ``where``, by id."""
+def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
     if where.state is not None and where.state not in CASE_STATES:
         raise IntercopError(
             f"unknown case state {where.state!r}", hint=f"Choose one of {', '.join(CASE_STATES)}"
         )
-    query = select(Case).order_by(Case.id)
     if where.agency is not None:
         query = query.where(Case.agency == where.agency)
     if where.state is not None:
         query = query.where(Case.state == where.state)
     if where.intervention is not None:
         query = query.where(Case.intervention == where.intervention)
+    if where.country is not None:
+        query = query.where(Case.country == where.country)
+    if where.minor is not None:
+        query = query.where(Case.minor.is_(where.minor))
+    if where.rule is not None:
+        query = query.where(Case.rule == where.rule)
+    return query
+
+
+def list_cases(session: Session, where: CaseFilter) -> list[Case]:
+    """The cases matching ``where``, by id (``offset`` and ``limit`` page through them)."""
+    query = _filtered(select(Case), where).order_by(Case.id)
+    if where.offset:
+        query = query.offset(where.offset)
     if where.limit:
         query = query.limit(where.limit)
     return list(session.scalars(query))
+
+
+def count_cases(session: Session, where: CaseFilter) -> int:
+    """How many cases match ``where`` (ignoring ``offset`` and ``limit``)."""
+    query = _filtered(select(func.count()).select_from(Case), where)
+    return int(session.scalar(query) or 0)
 
 
 def get_case(session: Session, case_id: int) -> Case:

@@ -11,6 +11,7 @@ import typer
 
 from intercop import __version__
 from intercop.cli import (
+    agency,
     audit,
     campaigns,
     cases,
@@ -18,6 +19,7 @@ from intercop.cli import (
     datasets,
     demo,
     evaluate,
+    exchange,
     ingest,
     judge,
     mapping,
@@ -25,8 +27,10 @@ from intercop.cli import (
     persons,
     pilots,
     resolve,
+    serve,
     splash,
     synth,
+    tokens,
     triage,
     users,
 )
@@ -95,6 +99,7 @@ app.command("judge")(judge.judge)
 app.command("cohorts")(cohorts.cohorts)
 app.command("demo")(demo.demo)
 app.add_typer(users.app, name="user")
+app.add_typer(tokens.app, name="token")
 app.add_typer(audit.app, name="audit")
 
 app.command("triage")(triage.triage)
@@ -106,6 +111,9 @@ app.add_typer(campaigns.bounces_app, name="bounces")
 app.add_typer(campaigns.contact_app, name="contact")
 app.command("splash")(splash.splash)
 app.add_typer(evaluate.app, name="evaluate")
+app.command("serve")(serve.serve)
+app.add_typer(agency.agency_app, name="agency")
+app.add_typer(exchange.exchange_app, name="exchange")
 
 
 def main() -> None:

@@ -87,7 +87,7 @@ def explain_person(workspace: Workspace, person_id: str) -> Explanation:
             ).fetchall()
         ]
         links = [
-            LinkView(a, b, kind, float(w), bool(merged), decision, _evidence(ev))
+            LinkView(a, b, kind, float(w), bool(merged), decision, parse_evidence(ev))
             for a, b, kind, w, merged, decision, ev in con.execute(
                 "SELECT uid_l, uid_r, kind, match_weight, merged, decision, evidence "
                 "FROM read_parquet(?) WHERE list_contains(?, uid_l) OR list_contains(?, uid_r) "
@@ -101,7 +101,8 @@ def explain_person(workspace: Workspace, person_id: str) -> Explanation:
     return Explanation(person_id, accounts, links)
 
 
-def _evidence(text: str | None) -> list[dict[str, Any]]:
+def parse_evidence(text: str | None) -> list[dict[str, Any]]:
+    """The evidence of a link (JSON text in ``links.parquet``) as a list of comparisons."""
     if not text:
         return []
     try:

@@ -154,6 +154,7 @@ def create_campaign(
                 "channel": campaign.channel,
                 "messages": len(planned),
                 "excluded": len(excluded),
+                "excluded_by_reason": dict(Counter(e.reason.split(":")[0] for e in excluded)),
                 "audience_hash": campaign.audience_hash,
                 "pilot_id": campaign.pilot_id,
                 "arm": campaign.arm,

@@ -47,6 +47,7 @@ def environment(lang: str) -> Environment:
     env.filters["when"] = _when
     env.filters["number"] = _number
     env.globals["bar_chart"] = charts.bar_chart
+    env.globals["timeline_chart"] = charts.timeline_chart
     env.globals["lang"] = lang
     return env
 

@@ -13,6 +13,7 @@ from intercop.outreach.channels.base import (
 )
 from intercop.outreach.channels.letter import LetterChannel
 from intercop.outreach.channels.outbox import OutboxChannel
+from intercop.outreach.channels.partner import PartnerChannel
 from intercop.outreach.channels.smtp import SmtpChannel
 from intercop.outreach.channels.webhook import WebhookChannel
 from intercop.workspace import Workspace
@@ -23,6 +24,7 @@ CHANNELS: dict[str, ChannelFactory] = {
     SmtpChannel.name: SmtpChannel.build,
     LetterChannel.name: LetterChannel.build,
     WebhookChannel.name: WebhookChannel.build,
+    PartnerChannel.name: PartnerChannel.build,
 }
 
 #: channels whose address is an e-mail address

@@ -1,0 +1,1 @@
+"""International exchange: sharing with partner agencies and privacy-preserving overlap."""
