@@ -16,14 +16,21 @@ from intercop.visibility import (
     check_person,
     visibility_for,
 )
-from tests.identity.people import People, people, people_copy  # noqa: F401
+from tests.identity.people import People, people, people_copy
+
+__all__ = ["people", "people_copy"]
 
 
 def _persons_by_dataset(p: People) -> dict[str, set[str]]:
-    table = pq.read_table(p.workspace.derived / "persons.parquet", columns=["person_id", "dataset_id"])
+    table = pq.read_table(
+        p.workspace.derived / "persons.parquet", columns=["person_id", "dataset_id"]
+    )
     out: dict[str, set[str]] = {}
-    for pid, ds in zip(table.column("person_id").to_pylist(), table.column("dataset_id").to_pylist(),
-                       strict=True):  # fmt: skip
+    persons, datasets = (
+        table.column("person_id").to_pylist(),
+        table.column("dataset_id").to_pylist(),
+    )
+    for pid, ds in zip(persons, datasets, strict=True):
         out.setdefault(ds, set()).add(pid)
     return out
 

@@ -51,6 +51,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "signal.review": frozenset({"analyst", "officer", "supervisor"}),
     "delivery.fetch": frozenset({"partner"}),
     "token.manage": frozenset({"admin"}),
+    # issue 7: lawful processing (retention, the DPO's export of the log)
+    "retention.enforce": frozenset({"admin", "supervisor"}),
+    "audit.export": frozenset({"auditor"}),
 }
 
 #: a role that may act for every other role below it (an approval an officer may give,

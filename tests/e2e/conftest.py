@@ -13,6 +13,7 @@ origins), so the server runs with ``secure_cookies=True`` as in production.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -117,7 +118,7 @@ def browser() -> Iterator[Any]:
         launched = manager.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
-    except Exception as exc:  # noqa: BLE001 - any launch failure means no usable browser
+    except Exception as exc:  # any launch failure means no usable browser
         manager.stop()
         service_missing(f"{CHROMIUM} did not start under Playwright: {exc}")
     try:
@@ -186,10 +187,8 @@ def plain_page(browser: Any, live: LiveServer, shots: Shots) -> Iterator[Any]:
 
 def _last_shot(tab: Any, shots: Shots) -> None:
     """The page as the test left it (also after a failure): the artifact to look at."""
-    try:
+    with contextlib.suppress(Exception):  # a closed or crashed tab has nothing to show
         shots(tab, "last")
-    except Exception:  # noqa: BLE001 - a closed or crashed tab has nothing to show
-        pass
 
 
 def sign_in(page: Any, name: str, password: str = PASSWORD) -> None:

@@ -43,6 +43,7 @@ USERS = {
     "sven": ("officer", "SE"),
     "usa": ("officer", "US"),
     "nina": ("supervisor", "NETWORK"),
+    "aud": ("auditor", "NL"),
 }
 AGENCIES = ("NL", "FI", "SE", "US")
 
@@ -61,8 +62,12 @@ def _table(columns: tuple[tuple[str, str], ...], rows: list[dict[str, object]]) 
     return pa.Table.from_pylist([{n: r.get(n) for n in schema.names} for r in rows], schema)
 
 
-def _dataset(ws: Workspace, dataset_id: str, agency: str, platform: str,
-             accounts: list[dict[str, object]], events: list[dict[str, object]]) -> None:  # fmt: skip
+Rows = list[dict[str, object]]
+
+
+def _dataset(
+    ws: Workspace, dataset_id: str, agency: str, platform: str, accounts: Rows, events: Rows
+) -> None:
     folder = ws.vault / dataset_id
     (folder / "canonical").mkdir(parents=True)
     for row in [*accounts, *events]:
@@ -159,5 +164,3 @@ def network(
         monkeypatch.setenv("INTERCOP_DATABASE_URL", url)
         with open_store(workspace, url) as store:
             yield Network(workspace, store, setup_network(workspace, store))
-
-

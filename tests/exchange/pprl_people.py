@@ -8,13 +8,10 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from faker import Faker
 
 from intercop.workspace import Workspace
 
-FIRST = ["jan", "eva", "mikko", "aino", "lars", "sofia", "tiago", "ines", "noah", "emma",
-         "liam", "julia", "oskar", "maria", "finn", "sara", "daan", "lotte", "elias", "ida"]  # fmt: skip
-LAST = ["de vries", "jansen", "virtanen", "korhonen", "andersson", "silva", "santos",
-        "bakker", "nieminen", "johansson", "pereira", "visser", "smit", "lindqvist"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,12 +27,14 @@ class Person:
 
 
 def population(rng: random.Random, prefix: str, n: int) -> list[Person]:
-    """``n`` distinct synthetic persons."""
+    """``n`` synthetic persons with Dutch, Finnish, Swedish and Portuguese names."""
+    fake = Faker(["nl_NL", "fi_FI", "sv_SE", "pt_PT"])
+    fake.seed_instance(rng.randrange(1 << 30))
     out = []
     for i in range(n):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
+        first, last = fake.first_name().casefold(), fake.last_name().casefold()
         born = date(1995, 1, 1) + timedelta(days=rng.randrange(4000))
-        handle = f"{first[:3]}{last.split()[-1][:4]}{rng.randrange(1000)}"
+        handle = f"{first[:3]}{last.split()[-1][:4]}{rng.randrange(1000)}".replace(" ", "")
         out.append(Person(f"{prefix}-{i:04d}", first, last, born,
                           f"{handle}@example.org", f"x{handle}"))  # fmt: skip
     return out

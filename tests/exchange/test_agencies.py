@@ -34,9 +34,7 @@ def test_an_agency_outside_the_list_needs_name_and_eu(store: Store) -> None:
         assert not zz.eu
 
 
-def test_keys_are_registered_and_rotation_is_explicit(
-    store: Store, workspace: Workspace
-) -> None:
+def test_keys_are_registered_and_rotation_is_explicit(store: Store, workspace: Workspace) -> None:
     old, _ = ensure_keys(workspace, "FI")
     with store.session() as session:
         add_agency(session, "FI", user=None, sign_key=old.sign_public,
@@ -49,7 +47,7 @@ def test_keys_are_registered_and_rotation_is_explicit(
     other.root.mkdir()
     rotated, _ = ensure_keys(other, "FI")
     with store.session() as session:
-        with pytest.raises(AgencyError, match="already has keys.*--replace"):
+        with pytest.raises(AgencyError, match=r"already has keys.*--replace"):
             add_agency(session, "FI", user=None, sign_key=rotated.sign_public,
                        box_key_text=rotated.box_public)  # fmt: skip
         agency, outcome = add_agency(session, "FI", user=None, sign_key=rotated.sign_public,
@@ -61,14 +59,14 @@ def test_keys_are_registered_and_rotation_is_explicit(
         entries = search(session, action="agency.update")
         assert entries[0].detail and old.sign_fingerprint in entries[0].detail
         assert verify(session).ok
-    assert [a.code for a in list_agencies(store.session())] == ["FI"]
+        assert [a.code for a in list_agencies(session)] == ["FI"]
 
 
 def test_malformed_or_half_keys_are_refused(store: Store) -> None:
     with store.session() as session:
         with pytest.raises(AgencyError, match="both public keys"):
             add_agency(session, "FI", user=None, sign_key="AAAA")
-        with pytest.raises(KeyFileError, match="base64|bytes"):
+        with pytest.raises(KeyFileError, match=r"base64|bytes"):
             add_agency(session, "FI", user=None, sign_key="not base64!", box_key_text="AAAA")
 
 
@@ -78,7 +76,7 @@ def test_once_a_supervisor_exists_only_managers_add_agencies(store: Store) -> No
         add_user(session, "olle", "officer", "NL", acting="setup")
         with pytest.raises(AccessError, match="needs a user"):
             add_agency(session, "FI", user=None)
-        with pytest.raises(AccessError, match="agency.manage"):
+        with pytest.raises(AccessError, match=r"agency.manage"):
             add_agency(session, "FI", user="olle")
         fi, _ = add_agency(session, "FI", user="sam")
         assert fi.added_by == "sam"

@@ -29,9 +29,7 @@ def test_public_json_holds_no_private_key(workspace: Workspace) -> None:
     doc = json.loads(key_path(workspace, "FI").read_text())
     shown = json.dumps(made.public_json()) + repr(made)
     assert doc["sign_seed"] not in shown and doc["box_secret"] not in shown
-    assert made.public_json()["sign_fingerprint"] == fingerprint(
-        unb64(made.sign_public, "key", 32)
-    )
+    assert made.public_json()["sign_fingerprint"] == fingerprint(unb64(made.sign_public, "key", 32))
     assert made.public_json()["add_command"].startswith("intercop agency add FI --sign-key ")
 
 
@@ -47,7 +45,7 @@ def test_private_keys_are_never_logged(
 def test_a_key_file_others_can_read_is_refused(workspace: Workspace) -> None:
     ensure_keys(workspace, "NL")
     key_path(workspace, "NL").chmod(0o644)
-    with pytest.raises(KeyFileError, match="readable by others.*chmod 600"):
+    with pytest.raises(KeyFileError, match=r"readable by others.*chmod 600"):
         load_keys(workspace, "NL")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,9 @@ KEY_A, KEY_B = b"a" * 32, b"b" * 32
 SCHEMA = make_schema()
 
 
-def as_records(persons: list[Person], workspace_key: bytes) -> list[tuple[str, dict[str, list[str]]]]:
+def as_records(
+    persons: list[Person], workspace_key: bytes
+) -> list[tuple[str, dict[str, list[str]]]]:
     key = reference_key(workspace_key, SECRET.fingerprint)
     return [(reference(key, p.person_id), {
         "first_name": [p.first_name], "last_name": [p.last_name],
@@ -43,13 +45,17 @@ def as_records(persons: list[Person], workspace_key: bytes) -> list[tuple[str, d
     }) for p in persons]  # fmt: skip
 
 
-def encoded(persons: list[Person], workspace_key: bytes, secret: ExchangeSecret = SECRET) -> Encoding:
-    return encode_records(as_records(persons, workspace_key), SCHEMA, secret)
+def encoded(
+    persons: list[Person], workspace_key: bytes, secret: ExchangeSecret = SECRET
+) -> Encoding:
+    return encode_records(as_records(persons, workspace_key, secret), SCHEMA, secret)
 
 
 def test_planted_overlap_is_found_and_resolved_by_each_side() -> None:
     a, b, truth = planted()
-    result = match(encoded(a, KEY_A), encoded(b, KEY_B), threshold=0.7)
+    # homonyms are common in this population (same name, e-mail built from it), so the
+    # stricter threshold the synthetic benchmark recommends for workspace fields
+    result = match(encoded(a, KEY_A), encoded(b, KEY_B), threshold=0.8)
     assert result.overlap == len(truth) == 30
     data = result.as_json(with_pairs=True)
     mine_a = resolve_pairs(data, KEY_A, [p.person_id for p in a])
@@ -61,7 +67,7 @@ def test_planted_overlap_is_found_and_resolved_by_each_side() -> None:
 
 def test_refs_cannot_be_resolved_without_the_workspace_key() -> None:
     a, b, _ = planted()
-    data = match(encoded(a, KEY_A), encoded(b, KEY_B)).as_json(with_pairs=True)
+    data = match(encoded(a, KEY_A), encoded(b, KEY_B), threshold=0.8).as_json(with_pairs=True)
     ids = [p.person_id for p in a + b]
     assert resolve_pairs(data, b"z" * 32, ids) == []
     # nor by the partner with its own key: its key only opens its own side
@@ -140,12 +146,11 @@ def test_gemm_and_popcount_kernels_agree() -> None:
 
 
 def test_greedy_solving_is_one_to_one() -> None:
-    rng = random.Random(1)
     a, _, _ = planted(seed=2)
-    twin = [a[0]] * 3  # three identical records on B: only one may take a[0]
-    result = match(encoded(a[:5], KEY_A), encoded(twin, KEY_B, SECRET))
-    assert result.overlap == 1
-    assert rng  # deterministic inputs only
+    twins = [replace(a[0], person_id=f"twin-{i}") for i in range(3)]
+    result = match(encoded(a[:5], KEY_A), encoded(twins, KEY_B), threshold=0.99)
+    assert result.overlap == 1  # three identical persons on B: only one may take a[0]
+    assert result.pairs[0][2] == pytest.approx(1.0)
 
 
 def test_qgrams_are_padded_and_cleaned() -> None:

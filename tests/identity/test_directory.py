@@ -10,7 +10,9 @@ import pytest
 from intercop.identity.directory import open_directory
 from intercop.store import open_store
 from intercop.visibility import Visibility, visibility_for
-from tests.identity.people import People, people, people_copy  # noqa: F401
+from tests.identity.people import People, people, people_copy
+
+__all__ = ["people", "people_copy"]
 
 
 def _visibilities(p: People) -> tuple[Visibility, Visibility, Visibility]:
@@ -73,12 +75,19 @@ def test_search_by_username_email_and_ip_finds_only_visible_persons(people_copy:
     r = gb_only[0]
     owner = d.person_of_account(str(r["uid"]))
     username, email, ip = str(r["username"]), r["emails"][0], r["ips"][0]  # type: ignore[index]
-    for query, matched in ((username.upper(), "username"), (username[:-1], "username_prefix"),
-                           (f"  {email.upper()} ", "email"), (ip, "ip"), (owner, "person_id")):
+    for query, matched in (
+        (username.upper(), "username"),
+        (username[:-1], "username_prefix"),
+        (f"  {email.upper()} ", "email"),
+        (ip, "ip"),
+        (owner, "person_id"),
+    ):
         hits = d.search(gb, query)
         assert owner in {h.entry.person_id for h in hits}, query
         hit = next(h for h in hits if h.entry.person_id == owner)
-        assert hit.matched == matched or (matched == "username_prefix" and hit.matched == "username")
+        assert hit.matched == matched or (
+            matched == "username_prefix" and hit.matched == "username"
+        )
         assert all(h.entry.person_id in gb.person_ids for h in hits)
         # NL never gets a person it may not see, whatever the query
         assert all(h.entry.person_id in nl.person_ids for h in d.search(nl, query)), query

@@ -10,18 +10,14 @@ import pytest
 from intercop.audit import record
 from intercop.casework.cases import open_case, transition
 from intercop.identity.directory import open_directory
-from intercop.identity.dossier import (
-    RevealError,
-    build_dossier,
-    mask_email,
-    mask_ip,
-    mask_ref,
-    reveal,
-)
+from intercop.identity.dossier import RevealError, build_dossier, reveal
+from intercop.identity.masking import mask_email, mask_ip, mask_ref
 from intercop.store import open_store
 from intercop.store.models import Campaign, Message
 from intercop.visibility import NotVisibleError, visibility_for
-from tests.identity.people import People, people, people_copy  # noqa: F401
+from tests.identity.people import People, people, people_copy
+
+__all__ = ["people", "people_copy"]
 
 
 def test_masks() -> None:
@@ -38,7 +34,8 @@ def _attacker(p: People) -> tuple[str, set[str]]:
     files = [str(f) for f in p.workspace.vault.glob("*/canonical/events.parquet")]
     rows = duckdb.sql(
         "SELECT dataset_id || ':' || account_key AS uid, target FROM read_parquet(?, "
-        "union_by_name = true) WHERE kind = 'attack' AND target IS NOT NULL", params=[files]
+        "union_by_name = true) WHERE kind = 'attack' AND target IS NOT NULL",
+        params=[files],
     ).fetchall()
     targets: dict[str, set[str]] = {}
     for uid, target in rows:
@@ -96,7 +93,9 @@ def test_dossier_shows_the_viewing_agencys_cases_messages_and_audit(people_copy:
         person = sorted(nl.person_ids)[0]
         with store.session() as s:
             mine = open_case(s, person, "NL", "ana")
-            transition(s, mine, "recommended", "ana", "policy: warning", intervention="warning_email")
+            transition(
+                s, mine, "recommended", "ana", "policy: warning", intervention="warning_email"
+            )
             open_case(s, person, "SE", "sven")
             campaign = Campaign(name="W1", agency="NL", intervention="warning_email",
                                 channel="outbox", created_by="ana")  # fmt: skip

@@ -19,7 +19,11 @@ from tests.partner.conftest import user
         ("ip", "2001:DB8:0:0::1", "2001:db8::1"),
         ("server", "Booter.Example.", "booter.example"),
         ("account", "xXstresserXx", "xXstresserXx"),
-        ("advert", "cheap stresser at https://booter.example", "cheap stresser at https://booter.example"),
+        (
+            "advert",
+            "cheap stresser at https://booter.example",
+            "cheap stresser at https://booter.example",
+        ),
     ],
 )
 def test_valid_signals_are_normalised(db: Session, kind: str, value: str, canonical: str) -> None:

@@ -11,21 +11,30 @@ from intercop.store.models import AuditEntry, Case
 from tests.web.conftest import Web, csrf_of
 
 
-def _nl_case(web: Web, intervention: str = "warning_email") -> int:
+def _nl_cases(web: Web, intervention: str = "warning_email") -> list[int]:
     with web.app.state.web.store.session() as s:
-        case = s.scalars(
-            select(Case).where(Case.agency == "NL", Case.intervention == intervention,
-                               Case.state == "recommended").order_by(Case.id)  # fmt: skip
-        ).first()
-        assert case is not None
-        return case.id
+        return list(
+            s.scalars(
+                select(Case.id)
+                .where(
+                    Case.agency == "NL",
+                    Case.intervention == intervention,
+                    Case.state == "recommended",
+                )
+                .order_by(Case.id)
+            )
+        )
+
+
+def _nl_case(web: Web, intervention: str = "warning_email") -> int:
+    return _nl_cases(web, intervention)[0]
 
 
 def _state(web: Web, case_id: int) -> str:
     with web.app.state.web.store.session() as s:
         case = s.get(Case, case_id)
         assert case is not None
-        return case.state
+        return str(case.state)
 
 
 def _decide(client: TestClient, **form: Any) -> Any:
@@ -62,15 +71,21 @@ def test_queue_pages(web: Web) -> None:
 def test_officer_approves_through_the_form(web: Web) -> None:
     case_id = _nl_case(web)
     client = web.login("olle")
-    answer = _decide(client, decision="approve", reason="checked the file", case=[case_id],
-                     next="/queue?state=recommended")  # fmt: skip
+    answer = _decide(
+        client,
+        decision="approve",
+        reason="checked the file",
+        case=[case_id],
+        next="/queue?state=recommended",
+    )
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/queue?state=recommended&done=approved:1"
     assert _state(web, case_id) == "approved"
     with web.app.state.web.store.session() as s:
         entry = s.scalars(
-            select(AuditEntry).where(AuditEntry.action == "case.approved",
-                                     AuditEntry.object_id == str(case_id))  # fmt: skip
+            select(AuditEntry).where(
+                AuditEntry.action == "case.approved", AuditEntry.object_id == str(case_id)
+            )
         ).one()
         assert entry.user_name == "olle" and entry.reason == "checked the file"
         assert entry.origin.startswith("web:")
@@ -117,7 +132,7 @@ def test_other_agency_case_is_not_found(web: Web) -> None:
 
 
 def test_batch_is_all_or_nothing(web: Web) -> None:
-    good, other = _nl_case(web), _nl_case(web, "knock_and_talk")
+    other, good = _nl_cases(web)[:2]
     client = web.login("olle")
     assert _decide(client, decision="approve", reason="first", case=[other]).status_code == 303
     # ``other`` is approved now: approving it again fails, so ``good`` must stay as it was
@@ -144,8 +159,13 @@ def test_confirmations_are_asked_as_checkboxes(web: Web) -> None:
     missing = _decide(sam, decision="approve", reason="r", case=[case_id], confirm=["confession"])
     assert missing.status_code == 400 and "needs the approver to confirm" in missing.text
     assert _state(web, case_id) == "recommended"
-    done = _decide(sam, decision="approve", reason="all checked", case=[case_id],
-                   confirm=["confession", "not_too_serious", "willing"])  # fmt: skip
+    done = _decide(
+        sam,
+        decision="approve",
+        reason="all checked",
+        case=[case_id],
+        confirm=["confession", "not_too_serious", "willing"],
+    )
     assert done.status_code == 303
     assert _state(web, case_id) == "approved"
 
@@ -157,3 +177,10 @@ def test_case_read_is_audited(web: Web) -> None:
     with web.app.state.web.store.session() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.read")).one()
         assert (entry.user_name, entry.object_id) == ("aud", str(case_id))
+
+
+def test_queue_in_dutch(web: Web) -> None:
+    client = web.login("olle")
+    client.cookies.set("lang", "nl")
+    html = client.get("/queue").text
+    assert "Filteren" in html and "Goedkeuren" in html and "Afwijzen" in html

@@ -27,6 +27,7 @@ from intercop.cli import (
     persons,
     pilots,
     resolve,
+    retention,
     serve,
     splash,
     synth,
@@ -114,6 +115,7 @@ app.add_typer(evaluate.app, name="evaluate")
 app.command("serve")(serve.serve)
 app.add_typer(agency.agency_app, name="agency")
 app.add_typer(exchange.exchange_app, name="exchange")
+app.add_typer(retention.app, name="retention")
 
 
 def main() -> None:

@@ -66,6 +66,12 @@ def ingest(
     total = sum(p.stat().st_size for p in paths if p.is_file())
     with byte_progress(total, "ingesting") as progress:
         result = run_ingest(ws, request, settings, progress)
+    if result.created:  # LED art. 25: the collection is logged (issue 7)
+        from intercop.lawful.recording import record_ingest
+        from intercop.store.database import open_store
+
+        with open_store(ws) as store:
+            record_ingest(store, result.manifest)
     if as_json:
         summary = result.summary()
         if explain:

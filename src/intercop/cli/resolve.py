@@ -10,6 +10,7 @@ import typer
 from intercop.cli.context import STATE, err, out, print_json
 from intercop.identity.resolve import ResolveOptions
 from intercop.identity.resolve import resolve as run_resolve
+from intercop.lawful.recording import record_resolve
 from intercop.store.database import open_store
 
 
@@ -34,6 +35,7 @@ def resolve(
             ResolveOptions(engine=engine, retrain=retrain, threshold=threshold),
             step=None if as_json else (lambda msg: err.print(f"[dim]- {msg}[/dim]")),
         )
+        record_resolve(store, result.as_json())  # LED art. 25: combination (issue 7)
     summary = result.as_json()
     if evaluate is not None:
         from intercop.identity.evaluate import load_truth, score

@@ -16,8 +16,6 @@ import logging
 import os
 import threading
 import time
-import zlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +31,7 @@ from intercop.identity.directory_index import (
     group_rows,
     person_rows_of_links,
 )
+from intercop.identity.listing import Counts, Page, PersonEntry, SearchHit
 from intercop.identity.normalise import (
     canonical_email,
     normalise_email,
@@ -46,80 +45,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Counts", "Directory", "Page", "PersonEntry", "SearchHit", "open_directory"]
+
 DERIVED_FILES = ("persons.parquet", "records.parquet", "links.parquet", "profiles.parquet")
 ORDERS = ("risk", "person_id")
 _RECORD_COLUMNS = ("uid", "dataset_id", "account_key", "platform", "username", "emails", "ips",
                    "btc", "country", "first_seen", "last_seen", "role")  # fmt: skip
 _MASKS = 64  # visibility masks kept (one per agency and data stamp)
-
-
-@dataclass(frozen=True)
-class PersonEntry:
-    """One person as the lists, the search and the page header show them."""
-
-    person_id: str
-    accounts: int
-    platforms: tuple[str, ...]
-    usernames: tuple[str, ...]
-    country: str | None
-    age: int | None
-    age_band: str
-    minor: bool | None
-    risk: float | None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "person_id": self.person_id,
-            "accounts": self.accounts,
-            "platforms": list(self.platforms),
-            "usernames": list(self.usernames),
-            "country": self.country,
-            "age": self.age,
-            "age_band": self.age_band,
-            "minor": self.minor,
-            "risk": self.risk,
-        }
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a person listing; ``total`` counts every match, not just this page."""
-
-    total: int
-    offset: int
-    limit: int
-    items: tuple[PersonEntry, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"total": self.total, "offset": self.offset, "limit": self.limit,
-                "items": [i.as_json() for i in self.items]}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """A person found by a search, with what matched and in which accounts."""
-
-    entry: PersonEntry
-    matched: str  # person_id | username | username_prefix | email | ip
-    account_uids: tuple[str, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {**self.entry.as_json(), "matched": self.matched,
-                "account_uids": list(self.account_uids)}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Counts:
-    """The visible persons by country and by age band, for the dashboard."""
-
-    total: int
-    minors: int
-    by_country: dict[str, int]
-    by_age_band: dict[str, int]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"total": self.total, "minors": self.minors, "by_country": self.by_country,
-                "by_age_band": self.by_age_band}  # fmt: skip
 
 
 def directory_stamp(workspace: Workspace) -> tuple[int, ...]:
@@ -179,11 +111,13 @@ class Directory:
         self._profile_row = np.full(n, -1, dtype=np.int64)
         self.countries: list[str] = [""]
         self.age_bands: list[str] = ["unknown"]
-        self._evidence: list[bytes] = []
+        self._evidence: pa.ChunkedArray | None = None
         self.profiles: pa.Table | None = None
         if not path.exists():
             return
-        table = pq.read_table(path)
+        # the evidence (~2 KB of JSON a person, the bulk of the file) is read on first use
+        names = [n for n in pq.read_schema(path).names if n != "evidence"]
+        table = pq.read_table(path, columns=names)
         at = pc.index_in(table.column("person_id"), value_set=ids).fill_null(-1).to_numpy()
         rows = np.flatnonzero(at >= 0)
         at = at[rows].astype(np.int64)
@@ -198,10 +132,7 @@ class Directory:
             local, labels = encode(table.column(column), names[0])
             remap = np.array([_code(names, v) for v in labels], dtype=np.int32)
             codes[at] = remap[local][rows]
-        # the evidence is the bulk of a profile (~2 KB of JSON); kept compressed
-        self._evidence = [zlib.compress(e.encode(), 1) if e else b""
-                          for e in table.column("evidence").to_pylist()]  # fmt: skip
-        self.profiles = table.drop_columns(["evidence"])
+        self.profiles = table.combine_chunks()
 
     def _records(self, path: Any, persons: pa.Table, ids: pa.Array) -> None:
         n = len(ids)
@@ -215,14 +146,17 @@ class Directory:
         self.uids = uids
         self._acc_person = np.array([self._index.get(person_of_uid.get(u, ""), -1) for u in uids],
                                     dtype=np.int64)  # fmt: skip
-        self.records = records
+        # one chunk per column: ``take`` over many chunks costs ~1 ms, over one ~20 us
+        self.records = records.combine_chunks()
+        self._platform: list[str | None] = records.column("platform").to_pylist()
+        self._username: list[str | None] = records.column("username").to_pylist()
         self._uid_row = {u: i for i, u in enumerate(uids)}
         self._acc_rows, self._acc_start = group_rows(self._acc_person, n)
         if not uids:
             self._usernames = KeyIndex.empty()
             self._emails = self._ips = KeyIndex.empty()
             return
-        folded = [normalise_username(u) for u in records.column("username").to_pylist()]
+        folded = [normalise_username(u) for u in self._username]
         self._usernames = KeyIndex.build(folded, np.arange(len(uids)))
         self._emails = KeyIndex.from_lists(records.column("emails"))
         self._ips = KeyIndex.from_lists(records.column("ips"))
@@ -234,7 +168,7 @@ class Directory:
             return
         links = pq.read_table(path)
         # many links share one evidence text: a dictionary keeps each text once
-        self.links = links.set_column(
+        self.links = links.combine_chunks().set_column(
             links.schema.get_field_index("evidence"), "evidence",
             pc.dictionary_encode(links.column("evidence")),
         )  # fmt: skip
@@ -274,29 +208,49 @@ class Directory:
 
     def person_of_rows(self, rows: np.ndarray) -> np.ndarray:
         """The person index of each ``records`` row (-1 for an unresolved account)."""
-        return self._acc_person[rows]
+        found: np.ndarray = self._acc_person[rows]
+        return found
 
     def account_rows(self, index: int) -> list[int]:
         """Rows of ``records`` holding the accounts of person ``index``."""
-        return self._acc_rows[self._acc_start[index] : self._acc_start[index + 1]].tolist()
+        rows: list[int] = self._acc_rows[
+            self._acc_start[index] : self._acc_start[index + 1]
+        ].tolist()
+        return rows
 
     def link_rows(self, index: int) -> list[int]:
         """Rows of ``links`` touching an account of person ``index``."""
-        return self._link_rows[self._link_start[index] : self._link_start[index + 1]].tolist()
+        lo, hi = self._link_start[index], self._link_start[index + 1]
+        rows: list[int] = self._link_rows[lo:hi].tolist()
+        return rows
 
     def profile(self, index: int) -> dict[str, Any] | None:
         """The profile row of person ``index`` (without evidence), or None."""
         row = int(self._profile_row[index])
         if row < 0 or self.profiles is None:
             return None
-        return self.profiles.slice(row, 1).to_pylist()[0]
+        found: dict[str, Any] = self.profiles.slice(row, 1).to_pylist()[0]
+        return found
 
     def profile_evidence(self, index: int) -> str | None:
         """The JSON evidence of person ``index``'s profile figures, or None."""
         row = int(self._profile_row[index])
-        if row < 0 or not self._evidence[row]:
+        if row < 0:
             return None
-        return zlib.decompress(self._evidence[row]).decode()
+        with self._lock:
+            if self._evidence is None:
+                if directory_stamp(self.workspace) != self.stamp:
+                    return None  # profiles.parquet changed: the next request rebuilds
+                path = self.workspace.derived / "profiles.parquet"
+                self._evidence = pq.read_table(path, columns=["evidence"]).column(0)
+        value: str | None = self._evidence[row].as_py()
+        return value
+
+    def warm(self) -> None:
+        """Load what the first dossier would otherwise wait for (timeline, evidence)."""
+        if len(self):
+            self.timeline(0)
+            self.profile_evidence(0)
 
     def timeline(self, index: int) -> list[tuple[str, str, str, int]]:
         """``(month, platform, kind, events)`` of person ``index``, oldest first."""
@@ -308,8 +262,8 @@ class Directory:
     def entry(self, index: int) -> PersonEntry:
         """The summary of person ``index``."""
         rows = self.account_rows(index)
-        platforms = self.records.column("platform").take(rows).to_pylist() if rows else []
-        names = self.records.column("username").take(rows).to_pylist() if rows else []
+        platforms = [self._platform[r] for r in rows]
+        names = [self._username[r] for r in rows]
         risk = float(self._risk[index])
         age, minor = int(self._age[index]), int(self._minor[index])
         country = self.countries[int(self._country_code[index])]
@@ -333,7 +287,10 @@ class Directory:
 
     def mask(self, visibility: Visibility) -> np.ndarray:
         """Boolean mask of the persons ``visibility`` may see (cached per its stamp)."""
-        key = (visibility.agency, visibility.stamp)
+        # the sets themselves are part of the key (frozensets cache their hash), so a
+        # hand-made visibility without a stamp never picks up another one's mask
+        key = (visibility.agency, visibility.network, visibility.stamp,
+               visibility.dataset_ids, visibility.case_person_ids)  # fmt: skip
         found = self._masks.get(key)
         if found is not None:
             return found
@@ -378,12 +335,9 @@ class Directory:
         if minor is not None:
             mask = mask & (self._minor == int(minor))
         ordering = self._order_by_risk() if order == "risk" else None
-        if ordering is None:
-            chosen = np.flatnonzero(mask)
-        else:
-            chosen = ordering[mask[ordering]]
+        chosen = np.flatnonzero(mask) if ordering is None else ordering[mask[ordering]]
         items = tuple(self.entry(int(i)) for i in chosen[offset : offset + limit])
-        return Page(int(len(chosen)), offset, limit, items)
+        return Page(len(chosen), offset, limit, items)
 
     def search(self, visibility: Visibility, query: str, *, limit: int = 50) -> list[SearchHit]:
         """Visible persons by person id, IP, e-mail (normalised) or username (exact, prefix)."""
@@ -475,4 +429,3 @@ def open_directory(workspace: Workspace) -> Directory:
         built = Directory(workspace, stamp)
         _DIRECTORIES[key] = built
         return built
-

@@ -62,7 +62,8 @@ class KeyIndex:
         """Rows whose key is ``key``."""
         lo = bisect_left(self.keys, key)
         hi = bisect_right(self.keys, key, lo)
-        return self.rows[lo:hi].tolist()
+        found: list[int] = self.rows[lo:hi].tolist()
+        return found
 
     def prefix(self, prefix: str, limit: int) -> list[int]:
         """Rows whose key starts with ``prefix`` (at most ``limit``, in key order)."""
@@ -71,7 +72,8 @@ class KeyIndex:
         lo = bisect_left(self.keys, prefix)
         # every key with the prefix sorts before prefix + the highest code point
         hi = bisect_left(self.keys, prefix + "\U0010ffff", lo)
-        return self.rows[lo : min(hi, lo + limit)].tolist()
+        found: list[int] = self.rows[lo : min(hi, lo + limit)].tolist()
+        return found
 
 
 def group_rows(owner: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:

@@ -17,9 +17,7 @@ Recording is the caller's job (the web layer, in the request's transaction):
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,11 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intercop.audit import search as audit_search
-from intercop.casework.queue import case_history, case_json, event_json
+from intercop.casework.queue import case_json, event_json
 from intercop.errors import IntercopError
 from intercop.identity.directory import Directory, PersonEntry, open_directory
 from intercop.identity.explain import LinkView, parse_evidence
-from intercop.store.models import Campaign, Case, Message
+from intercop.identity.masking import mask_email, mask_text
+from intercop.store.models import Campaign, Case, CaseEvent, Message
 from intercop.visibility import NotVisibleError, Visibility, can_see_person
 from intercop.workspace import Workspace
 
@@ -46,60 +45,12 @@ REVEALABLE: dict[str, tuple[str, ...]] = {
 }
 MIN_REASON = 10
 AUDIT_LIMIT = 200
-_EMAIL = re.compile(r"[^\s@\"']+@[^\s@\"']+\.[^\s@\"']+")
-_IPV4 = re.compile(r"\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b")
 
 
 class RevealError(IntercopError):
     """A reveal was refused: no reason, too short a reason, or an unknown field."""
 
     hint = f"Say why you need the value in at least {MIN_REASON} characters"
-
-
-# --- masking -------------------------------------------------------------------------
-
-
-def mask_email(value: str | None) -> str | None:
-    """``alice@example.org`` -> ``a***@example.org``."""
-    if not value:
-        return value
-    local, at, domain = value.rpartition("@")
-    if not at:
-        return mask_ref(value)
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_ip(value: str | None) -> str | None:
-    """``192.0.2.15`` -> ``192.0.2.x``; an IPv6 address keeps its first three groups."""
-    if not value:
-        return value
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        return mask_ref(value)
-    if address.version == 4:
-        return value.rsplit(".", 1)[0] + ".x"
-    groups = address.exploded.split(":")
-    return ":".join(g.lstrip("0") or "0" for g in groups[:3]) + ":x"
-
-
-def mask_ref(value: str | None) -> str | None:
-    """A payment reference or bitcoin address: first and last 3 characters only."""
-    if not value:
-        return value
-    return f"{value[:3]}***{value[-3:]}" if len(value) > 8 else "***"
-
-
-def mask_text(value: Any) -> Any:
-    """Mask every e-mail and IPv4 address found inside a JSON-like value (defence in depth)."""
-    if isinstance(value, str):
-        text = _EMAIL.sub(lambda m: mask_email(m.group(0)) or "", value)
-        return _IPV4.sub(lambda m: ".".join(m.groups()[:3]) + ".x", text)
-    if isinstance(value, list):
-        return [mask_text(v) for v in value]
-    if isinstance(value, dict):
-        return {k: mask_text(v) for k, v in value.items()}
-    return value
 
 
 # --- the dossier -----------------------------------------------------------------------
@@ -186,8 +137,10 @@ def build_dossier(
         directory.entry(index),
         accounts,
         _links(directory, index, {a.uid for a in accounts}),
-        tuple({"month": m, "platform": p, "kind": k, "events": n}
-              for m, p, k, n in directory.timeline(index)),  # fmt: skip
+        tuple(
+            {"month": m, "platform": p, "kind": k, "events": n}
+            for m, p, k, n in directory.timeline(index)
+        ),
         _profile_figures(profile),
         mask_text(json.loads(evidence_text)) if evidence_text else None,
         _cases(session, visibility, person_id),
@@ -204,11 +157,17 @@ def _accounts(
     records.sort(key=lambda r: (r["first_seen"] is None, r["first_seen"] or 0, r["uid"]))
     accounts = tuple(
         DossierAccount(
-            r["uid"], r["platform"], r["dataset_id"], r["username"],
+            r["uid"],
+            r["platform"],
+            r["dataset_id"],
+            r["username"],
             tuple(m for m in (mask_email(e) for e in r["emails"] or []) if m),
-            len(r["ips"] or []), _day(r["first_seen"]), _day(r["last_seen"]), r["country"],
+            len(r["ips"] or []),
+            _day(r["first_seen"]),
+            _day(r["last_seen"]),
+            r["country"],
             r["role"],
-        )  # fmt: skip
+        )
         for r in records
     )
     source = DossierSource(
@@ -227,8 +186,15 @@ def _links(directory: Directory, index: int, uids: set[str]) -> tuple[LinkView, 
         return ()
     found = directory.links.take(rows).to_pylist()
     views = [
-        LinkView(r["uid_l"], r["uid_r"], r["kind"], float(r["match_weight"]), bool(r["merged"]),
-                 r["decision"], mask_text(parse_evidence(r["evidence"])))  # fmt: skip
+        LinkView(
+            r["uid_l"],
+            r["uid_r"],
+            r["kind"],
+            float(r["match_weight"]),
+            bool(r["merged"]),
+            r["decision"],
+            mask_text(parse_evidence(r["evidence"])),
+        )
         for r in found
         # like explain_person: a link already inside the person counts only if both ends are
         if r["decision"] != "already together" or (r["uid_l"] in uids and r["uid_r"] in uids)
@@ -249,14 +215,19 @@ def _profile_figures(profile: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _cases(session: Session, visibility: Visibility, person_id: str) -> tuple[dict[str, Any], ...]:
-    query = select(Case.id).where(Case.person_id == person_id).order_by(Case.id)
+    query = select(Case).where(Case.person_id == person_id).order_by(Case.id)
     if not visibility.network:
         query = query.where(Case.agency == visibility.agency)
-    out = []
-    for case_id in session.scalars(query):
-        case, events = case_history(session, case_id)
-        out.append({**case_json(case), "history": [event_json(e) for e in events]})
-    return tuple(out)
+    cases = list(session.scalars(query))
+    if not cases:
+        return ()
+    # one query for every case's history (what ``queue.case_history`` reads per case)
+    events: dict[int, list[dict[str, Any]]] = {c.id: [] for c in cases}
+    for event in session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id.in_(list(events))).order_by(CaseEvent.id)
+    ):
+        events[event.case_id].append(event_json(event))
+    return tuple({**case_json(c), "history": events[c.id]} for c in cases)
 
 
 def _messages(
@@ -272,11 +243,19 @@ def _messages(
         query = query.where(Campaign.agency == visibility.agency)
     return tuple(
         {
-            "id": m.id, "campaign_id": c.id, "campaign": c.name, "intervention": c.intervention,
-            "channel": m.channel, "locale": m.locale, "recipient_kind": m.recipient_kind,
-            "address": _mask_address(m.channel, m.address), "status": m.status,
-            "attempts": m.attempts, "sent_at": _iso(m.sent_at), "created_at": _iso(m.created_at),
-        }  # fmt: skip
+            "id": m.id,
+            "campaign_id": c.id,
+            "campaign": c.name,
+            "intervention": c.intervention,
+            "channel": m.channel,
+            "locale": m.locale,
+            "recipient_kind": m.recipient_kind,
+            "address": _mask_address(m.channel, m.address),
+            "status": m.status,
+            "attempts": m.attempts,
+            "sent_at": _iso(m.sent_at),
+            "created_at": _iso(m.created_at),
+        }
         for m, c in session.execute(query).all()
     )
 
@@ -284,8 +263,15 @@ def _messages(
 def _audit(session: Session, visibility: Visibility, person_id: str) -> tuple[dict[str, Any], ...]:
     entries = audit_search(session, object_type="person", object_id=person_id, limit=AUDIT_LIMIT)
     return tuple(
-        {"seq": e.seq, "at": _iso(e.at), "user": e.user_name, "agency": e.agency,
-         "action": e.action, "reason": e.reason, "origin": e.origin}  # fmt: skip
+        {
+            "seq": e.seq,
+            "at": _iso(e.at),
+            "user": e.user_name,
+            "agency": e.agency,
+            "action": e.action,
+            "reason": e.reason,
+            "origin": e.origin,
+        }
         for e in entries
         # another agency's interest in a person is that agency's business
         if visibility.network or e.agency == visibility.agency
@@ -354,7 +340,8 @@ def _identifiers(source: DossierSource, kinds: tuple[str, ...]) -> tuple[tuple[s
                 continue
             for key, value in con.execute(
                 "SELECT account_key, value FROM read_parquet(?) "
-                "WHERE list_contains(?, account_key) AND list_contains(?, kind) AND value IS NOT NULL",
+                "WHERE list_contains(?, account_key) AND list_contains(?, kind) "
+                "AND value IS NOT NULL",
                 [str(path), keys, list(kinds)],
             ).fetchall():
                 found.append((f"{dataset}:{key}", str(value)))

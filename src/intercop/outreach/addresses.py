@@ -28,7 +28,7 @@ from intercop.errors import InputError
 from intercop.store.models import Contact
 from intercop.workspace import Workspace
 
-CONTACT_KINDS = ("postal", "email", "webhook")
+CONTACT_KINDS = ("postal", "email", "webhook", "partner")
 CONTACT_COLUMNS = ("person_id", "kind", "recipient", "value")
 EMAIL_KINDS = ("email", "paypal_email")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -34,7 +34,10 @@ REACHED = ("sent", "sending", "in_doubt", "bounced")
 #: message states of a live campaign that will reach the person
 WILL_REACH = ("pending", "deferred", *REACHED)
 #: which contact kind a channel needs
-ADDRESS_KIND = {"outbox": "email", "smtp": "email", "letter": "postal", "webhook": "webhook"}
+ADDRESS_KIND = {
+    "outbox": "email", "smtp": "email", "letter": "postal", "webhook": "webhook",
+    "partner": "partner",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ The migrations in ``migrations/versions`` own the schema; these models mirror it
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -162,6 +163,8 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_by: Mapped[str] = mapped_column(String(100))
+    # issue 7: None means the default policy, created_at + INTERCOP_RETENTION_DAYS
+    retention_until: Mapped[date | None] = mapped_column(Date, default=None)
 
     __table_args__ = (
         UniqueConstraint("person_id", "agency", name="uq_cases_person_agency"),
@@ -551,3 +554,18 @@ class ReceivedBundle(Base):
         CheckConstraint(_in("handling", HANDLING_CODES), name="handling"),
         CheckConstraint(_in("tlp", TLP_LABELS), name="tlp"),
     )
+
+
+# --- Issue 7: lawful processing --------------------------------------------------------
+
+
+class RetentionGrant(Base):
+    """Retention's permission to delete one case's events, inside its own transaction.
+
+    Inserted before the events of an expired case are deleted and removed again before
+    the commit (see migration 0005); the table is empty outside an erasure.
+    """
+
+    __tablename__ = "retention_grants"
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

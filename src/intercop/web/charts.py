@@ -45,6 +45,7 @@ def bar_chart(rows: Sequence[Sequence[object]], *, title: str = "", unit: str = 
 
 TIMELINE_WIDTH = 560
 LANE = 26
+DOT_STYLE = 'fill="#1f5fa8" fill-opacity="0.7"'
 
 
 def _months(first: str, last: str) -> list[str]:
@@ -89,8 +90,9 @@ def timeline_chart(rows: Sequence[Mapping[str, object]], *, title: str = "") -> 
     for i, month in enumerate(months):
         if i % every == 0:
             x = LABEL_WIDTH + step * (i + 0.5)
-            parts.append(f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle">'
-                         f"{escape(month)}</text>")  # fmt: skip
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle">{escape(month)}</text>'
+            )
     column = {m: i for i, m in enumerate(months)}
     for lane, platform in enumerate(platforms):
         y = lane * LANE + LANE / 2 + 2
@@ -106,8 +108,12 @@ def timeline_chart(rows: Sequence[Mapping[str, object]], *, title: str = "") -> 
             total = sum(kinds.values())
             radius = 2.0 + (LANE / 2 - 3) * (total / top) ** 0.5
             x = LABEL_WIDTH + step * (column[month] + 0.5)
-            tip = f"{platform} {month}: " + ", ".join(f"{n:,} {k}" for k, n in sorted(kinds.items()))
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#1f5fa8" fill-opacity="0.7">'
-                         f"<title>{escape(tip)}</title></circle>")  # fmt: skip
+            tip = f"{platform} {month}: " + ", ".join(
+                f"{n:,} {k}" for k, n in sorted(kinds.items())
+            )
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" {DOT_STYLE}>'
+                f"<title>{escape(tip)}</title></circle>"
+            )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -18,19 +18,19 @@ from typing import Any
 from intercop.exchange.pprl.errors import EncodingFileError, PprlError
 
 #: default weight (hash functions) per field; identifiers that rarely change weigh more
-#: than free text; tuned on FEBRL4 so that a full FEBRL record fills about half of a
-#: 1024-bit filter (and the six workspace fields about as much)
+#: than free text; tuned on FEBRL4 so that a full FEBRL record fills a
+#: 1024-bit filter to ~60% (the six workspace fields, all present, to ~55%)
 DEFAULT_WEIGHTS: dict[str, int] = {
-    "first_name": 130,
-    "last_name": 150,
-    "birth_date": 150,
+    "first_name": 150,
+    "last_name": 170,
+    "birth_date": 170,
     "email": 150,
     "username": 130,
     "handles": 100,
-    "postcode": 60,
-    "address": 120,
-    "locality": 80,
-    "national_id": 120,
+    "postcode": 70,
+    "address": 140,
+    "locality": 90,
+    "national_id": 140,
 }
 #: fields encoded when none are chosen: those a seized dump or register may hold
 DEFAULT_FIELDS = ("first_name", "last_name", "birth_date", "email", "username", "handles")

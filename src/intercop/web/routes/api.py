@@ -58,11 +58,13 @@ router = APIRouter(
     tags=["api"],
     responses=ERRORS,
     # documents the bearer scheme in the schema; the check itself is Access
-    dependencies=[Depends(HTTPBearer(auto_error=False, description="intercop token create"))],
+    dependencies=[Depends(HTTPBearer(auto_error=False, scheme_name="token",
+                                  description="intercop token create"))],
 )
 
 SignedIn = Annotated[Viewer, Depends(Access())]
 Reader = Annotated[Viewer, Depends(Access("case.read"))]
+PersonReader = Annotated[Viewer, Depends(Access("person.read"))]
 Decider = Annotated[Viewer, Depends(Access("case.decide"))]
 Auditor = Annotated[Viewer, Depends(Access("audit.read"))]
 DbSession = Annotated[Session, Depends(db_session)]
@@ -96,7 +98,7 @@ def _own(viewer: Viewer, agency: str) -> bool:
 @router.get("/persons", response_model=s.PersonPage)
 def list_persons(
     request: Request,
-    viewer: Reader,
+    viewer: PersonReader,
     session: DbSession,
     offset: Offset = 0,
     limit: Limit = 50,
@@ -149,7 +151,7 @@ def _text(value: object) -> str | None:
 @router.get("/persons/{person_id}", response_model=s.PersonDetail)
 def get_person(
     request: Request,
-    viewer: Reader,
+    viewer: PersonReader,
     session: DbSession,
     person_id: Annotated[str, Path(max_length=40)],
 ) -> s.PersonDetail:
@@ -317,7 +319,7 @@ def get_campaign(viewer: Reader, session: DbSession, campaign_id: ObjectId) -> s
 
 
 @router.get("/pilots", response_model=list[s.PilotOut])
-def list_pilots(viewer: SignedIn, session: DbSession) -> list[s.PilotOut]:
+def list_pilots(viewer: Reader, session: DbSession) -> list[s.PilotOut]:
     """The agency's pilots, newest first: design, hashes (checked now), counts per arm."""
     query = select(Pilot).order_by(Pilot.id.desc())
     if not viewer.network:
@@ -326,7 +328,7 @@ def list_pilots(viewer: SignedIn, session: DbSession) -> list[s.PilotOut]:
 
 
 @router.get("/pilots/{pilot_id}", response_model=s.PilotOut)
-def get_pilot(viewer: SignedIn, session: DbSession, pilot_id: ObjectId) -> s.PilotOut:
+def get_pilot(viewer: Reader, session: DbSession, pilot_id: ObjectId) -> s.PilotOut:
     """One pilot of the agency."""
     pilot = session.get(Pilot, pilot_id)
     if pilot is None or not _own(viewer, pilot.agency):

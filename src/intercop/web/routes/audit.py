@@ -60,10 +60,19 @@ def parse_filters(params: Any) -> dict[str, str | None]:
 
 def entry_json(e: AuditEntry) -> dict[str, Any]:
     """One entry as the viewer shows it (its hash included, to compare with a copy)."""
-    return {"seq": e.seq, "at": e.at.isoformat(), "user": e.user_name, "agency": e.agency,
-            "action": e.action, "object_type": e.object_type, "object_id": e.object_id,
-            "reason": e.reason, "detail": json.loads(e.detail or "{}"), "origin": e.origin,
-            "hash": e.hash}  # fmt: skip
+    return {
+        "seq": e.seq,
+        "at": e.at.isoformat(),
+        "user": e.user_name,
+        "agency": e.agency,
+        "action": e.action,
+        "object_type": e.object_type,
+        "object_id": e.object_id,
+        "reason": e.reason,
+        "detail": json.loads(e.detail or "{}"),
+        "origin": e.origin,
+        "hash": e.hash,
+    }
 
 
 def log_data(session: Session, viewer: Viewer, filters: dict[str, str | None]) -> dict[str, Any]:
@@ -99,9 +108,14 @@ def audit_log(request: Request, viewer: AuditReader, session: DbSession) -> Resp
     """The audit log with filters by user, action, object and time (reading it is audited)."""
     filters = parse_filters(request.query_params)
     data = log_data(session, viewer, filters)
-    record(session, viewer.name, "audit.read", agency=viewer.agency,
-           detail={**{k: v for k, v in filters.items() if v}, "rows": len(data["entries"])},
-           origin=client_origin(request))  # fmt: skip
+    record(
+        session,
+        viewer.name,
+        "audit.read",
+        agency=viewer.agency,
+        detail={**{k: v for k, v in filters.items() if v}, "rows": len(data["entries"])},
+        origin=client_origin(request),
+    )
     session.commit()
     return page(request, "audit.html", title="Audit log", data=data, viewer=viewer)
 
@@ -110,9 +124,14 @@ def audit_log(request: Request, viewer: AuditReader, session: DbSession) -> Resp
 def audit_verify(request: Request, viewer: AuditReader, session: DbSession) -> Response:
     """Recompute the whole hash chain and say whether any entry was edited, removed or cut."""
     result = verify(session)
-    record(session, viewer.name, "audit.verify", agency=viewer.agency,
-           detail={"entries": result.entries, "ok": result.ok},
-           origin=client_origin(request))  # fmt: skip
+    record(
+        session,
+        viewer.name,
+        "audit.verify",
+        agency=viewer.agency,
+        detail={"entries": result.entries, "ok": result.ok},
+        origin=client_origin(request),
+    )
     session.commit()
     data = {"verification": result.as_json()}
     return page(request, "audit_verify.html", title="Audit chain", data=data, viewer=viewer)

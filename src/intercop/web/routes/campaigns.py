@@ -93,11 +93,15 @@ def list_data(request: Request, session: Session, viewer: Viewer) -> dict[str, A
     if not viewer.network:
         pilots = pilots.where(Pilot.agency == viewer.agency)
     arms = {
-        p.id: sorted(set(session.scalars(
-            select(PilotAssignment.arm).where(PilotAssignment.pilot_id == p.id).distinct()
-        )))
+        p.id: sorted(
+            set(
+                session.scalars(
+                    select(PilotAssignment.arm).where(PilotAssignment.pilot_id == p.id).distinct()
+                )
+            )
+        )
         for p in session.scalars(pilots)
-    }  # fmt: skip
+    }
     return {
         "agency": viewer.agency,
         "campaigns": campaigns,
@@ -157,8 +161,14 @@ def create(
     except (CampaignError, AccessError, PilotError, TemplateError) as exc:
         data = list_data(request, session, viewer)
         data["error"] = {"message": exc.message, "hint": exc.hint}
-        return page(request, "campaigns.html", title="Campaigns", data=data, viewer=viewer,
-                    status=_status_of(exc))  # fmt: skip
+        return page(
+            request,
+            "campaigns.html",
+            title="Campaigns",
+            data=data,
+            viewer=viewer,
+            status=_status_of(exc),
+        )
     return RedirectResponse(f"/campaigns/{created.id}", status_code=303)
 
 
@@ -193,10 +203,12 @@ def previews(
     if agency is None or not offered:
         return [], offered, None
     chosen = locale if locale in offered else None
-    content = Content(templates, lambda ids: facts_for(workspace, ids), agency,
-                      campaign.intervention)  # fmt: skip
-    samples = preview_campaign(state.store, campaign.id, viewer.name, content, locale=chosen,
-                               count=PREVIEWS)  # fmt: skip
+    content = Content(
+        templates, lambda ids: facts_for(workspace, ids), agency, campaign.intervention
+    )
+    samples = preview_campaign(
+        state.store, campaign.id, viewer.name, content, locale=chosen, count=PREVIEWS
+    )
     return [s.as_json() for s in samples], offered, chosen
 
 
@@ -243,13 +255,18 @@ def campaign_page(
     locale = request.query_params.get("locale") or None
     data = campaign_data(request, session, viewer, campaign_id, locale)
     # the previews show rendered messages: a read of personal data
-    record(session, viewer.name, "campaign.preview", agency=data["campaign"]["agency"],
-           object_type="campaign", object_id=str(campaign_id),
-           detail={"locale": data["locale"], "samples": len(data["previews"])},
-           origin=client_origin(request))  # fmt: skip
+    record(
+        session,
+        viewer.name,
+        "campaign.preview",
+        agency=data["campaign"]["agency"],
+        object_type="campaign",
+        object_id=str(campaign_id),
+        detail={"locale": data["locale"], "samples": len(data["previews"])},
+        origin=client_origin(request),
+    )
     session.commit()
-    return page(request, "campaign.html", title=f"Campaign {campaign_id}", data=data,
-                viewer=viewer)  # fmt: skip
+    return page(request, "campaign.html", title=f"Campaign {campaign_id}", data=data, viewer=viewer)
 
 
 @router.post("/campaigns/{campaign_id}/approve", include_in_schema=False)
@@ -265,11 +282,22 @@ def approve(
     session.rollback()  # the core opens its own session; hold no snapshot meanwhile
     try:
         with origin_scope(client_origin(request)):
-            approve_campaign(web_state(request).store, campaign_id, viewer.name,
-                             catalogue=catalogue_of(request), reason=reason.strip())  # fmt: skip
+            approve_campaign(
+                web_state(request).store,
+                campaign_id,
+                viewer.name,
+                catalogue=catalogue_of(request),
+                reason=reason.strip(),
+            )
     except (CampaignError, AccessError) as exc:
         data = campaign_data(request, session, viewer, campaign_id, None)
         data["error"] = {"message": exc.message, "hint": exc.hint}
-        return page(request, "campaign.html", title=f"Campaign {campaign_id}", data=data,
-                    viewer=viewer, status=_status_of(exc))  # fmt: skip
+        return page(
+            request,
+            "campaign.html",
+            title=f"Campaign {campaign_id}",
+            data=data,
+            viewer=viewer,
+            status=_status_of(exc),
+        )
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)

@@ -9,9 +9,11 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from intercop.identity.directory import open_directory
 from intercop.store.models import AuditEntry, Case
+from intercop.visibility import visibility_for
 from intercop.web.pages import page, twin
-from intercop.web.state import db_session
+from intercop.web.state import db_session, web_state
 from intercop.web.viewer import Access, Viewer
 
 router = APIRouter()
@@ -39,11 +41,34 @@ def recent_activity(session: Session, viewer: Viewer, limit: int = 15) -> list[d
     ]
 
 
+def _band_order(band: str) -> tuple[int, str]:
+    """Age bands youngest first (``<12``, ``12-15``, ..., ``30+``), ``unknown`` last."""
+    digits = "".join(ch if ch.isdigit() else " " for ch in band).split()
+    if not digits:
+        return (10**6, band)
+    return (int(digits[0]) - (1 if band.startswith("<") else 0), band)
+
+
+def holdings(request: Request, session: Session, viewer: Viewer) -> dict[str, Any]:
+    """The visible datasets and persons: how many, by country and by age band."""
+    workspace = web_state(request).workspace
+    visibility = visibility_for(workspace, session, viewer.agency)
+    counts = open_directory(workspace).counts(visibility)
+    return {
+        "datasets": len(visibility.dataset_ids),
+        "persons": counts.total,
+        "minors": counts.minors,
+        "by_country": sorted(counts.by_country.items(), key=lambda kv: (-kv[1], kv[0])),
+        "by_age_band": sorted(counts.by_age_band.items(), key=lambda kv: _band_order(kv[0])),
+    }
+
+
 @twin(router, "/")
 def dashboard(request: Request, viewer: SignedIn, session: DbSession) -> Response:
     """Datasets, persons by country and age band, queue counts, recent activity."""
     data: dict[str, Any] = {
         "agency": viewer.agency,
+        "holdings": holdings(request, session, viewer),
         "queue": queue_counts(session, viewer),
         "recent": recent_activity(session, viewer),
     }

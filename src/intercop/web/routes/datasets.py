@@ -73,23 +73,27 @@ def _tables(m: Manifest) -> list[dict[str, Any]]:
         columns = []
         for column in table.columns:
             meaning = mapped.columns.get(column.name) if mapped else None
-            columns.append({
-                "name": column.name,
-                "sql_type": column.sql_type,
-                "stored_as": column.stored_as,
-                "secret": column.secret,
-                "role": meaning.role.value if meaning else None,
-                "format": meaning.format if meaning else None,
-                "reason": meaning.reason if meaning else "",
-            })  # fmt: skip
-        out.append({
-            "name": name,
-            "rows": table.rows,
-            "role": mapped.role.value if mapped else None,
-            "reason": mapped.reason if mapped else "",
-            "primary_key": table.primary_key,
-            "columns": columns,
-        })  # fmt: skip
+            columns.append(
+                {
+                    "name": column.name,
+                    "sql_type": column.sql_type,
+                    "stored_as": column.stored_as,
+                    "secret": column.secret,
+                    "role": meaning.role.value if meaning else None,
+                    "format": meaning.format if meaning else None,
+                    "reason": meaning.reason if meaning else "",
+                }
+            )
+        out.append(
+            {
+                "name": name,
+                "rows": table.rows,
+                "role": mapped.role.value if mapped else None,
+                "reason": mapped.reason if mapped else "",
+                "primary_key": table.primary_key,
+                "columns": columns,
+            }
+        )
     return out
 
 
@@ -134,8 +138,7 @@ def dataset_detail(m: Manifest, folder: Path) -> dict[str, Any]:
 def datasets(request: Request, viewer: SignedIn, session: DbSession) -> Response:
     """The datasets the viewer's agency owns or was given."""
     rows = [dataset_row(m) for m in visible_manifests(request, session, viewer)]
-    return page(request, "datasets.html", title="Datasets", data={"datasets": rows},
-                viewer=viewer)  # fmt: skip
+    return page(request, "datasets.html", title="Datasets", data={"datasets": rows}, viewer=viewer)
 
 
 @twin(router, "/datasets/{dataset_id}")
@@ -148,5 +151,6 @@ def dataset(dataset_id: str, request: Request, viewer: SignedIn, session: DbSess
         raise NotVisibleError("dataset", dataset_id)
     manifest = vault.manifest(dataset_id)
     data = dataset_detail(manifest, vault.path(dataset_id))
-    return page(request, "dataset.html", title=f"Dataset {manifest.platform}", data=data,
-                viewer=viewer)  # fmt: skip
+    return page(
+        request, "dataset.html", title=f"Dataset {manifest.platform}", data=data, viewer=viewer
+    )

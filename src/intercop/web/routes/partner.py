@@ -31,20 +31,20 @@ from intercop.web.errors import STATUS, register_not_found
 from intercop.web.ratelimit import SlidingWindowLimiter
 from intercop.web.routes.api import ERRORS, MAX_ID
 from intercop.web.state import client_origin, db_session, web_state
-from intercop.web.viewer import Access, NotSignedInError, Viewer
+from intercop.web.viewer import SESSION_COOKIE, Access, NotSignedInError, Viewer
 
 router = APIRouter(
     prefix="/api/v1/partner",
     tags=["partner"],
     responses={**ERRORS, 429: {"model": s.ErrorOut, "description": "Rate limit: see Retry-After"}},
-    dependencies=[Depends(HTTPBearer(auto_error=False, description="a partner token"))],
+    dependencies=[Depends(HTTPBearer(auto_error=False, scheme_name="partnerToken",
+                                  description="a token of scope partner"))],
 )
 
 register_not_found(NotFoundError)
 STATUS.insert(0, (ConflictError, 409))
 
 _LIMITER_LOCK = threading.Lock()
-PARTNER = Access(partner=True)
 
 
 def _limiter(request: Request) -> SlidingWindowLimiter:
@@ -59,16 +59,31 @@ def _limiter(request: Request) -> SlidingWindowLimiter:
     return limiter
 
 
-def rate_limited(request: Request, viewer: Annotated[Viewer, Depends(PARTNER)]) -> Viewer:
-    """The partner, once its token (or session) is within the rate limit."""
-    credential = request.headers.get("authorization") or request.cookies.get("intercop_session")
-    # the key is a hash of the credential: one budget per token, no secret kept in memory
+def _within_limit(request: Request, viewer: Viewer) -> Viewer:
+    """``viewer`` once its token (or session) is within the rate limit, else 429."""
+    credential = request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE)
+    # one budget per token (or session), keyed by a hash: no secret kept in memory
     key = hashlib.sha256((credential or viewer.name).encode()).hexdigest()
     _limiter(request).check(key)
     return viewer
 
 
-PartnerViewer = Annotated[Viewer, Depends(rate_limited)]
+SUBMIT = Access("signal.submit", partner=True)
+FETCH = Access("delivery.fetch", partner=True)
+
+
+def submitter(request: Request, viewer: Annotated[Viewer, Depends(SUBMIT)]) -> Viewer:
+    """A partner allowed to submit signals, within the rate limit."""
+    return _within_limit(request, viewer)
+
+
+def fetcher(request: Request, viewer: Annotated[Viewer, Depends(FETCH)]) -> Viewer:
+    """A partner allowed to fetch deliveries, within the rate limit."""
+    return _within_limit(request, viewer)
+
+
+Submitter = Annotated[Viewer, Depends(submitter)]
+Fetcher = Annotated[Viewer, Depends(fetcher)]
 DbSession = Annotated[Session, Depends(db_session)]
 
 
@@ -101,7 +116,7 @@ def _delivery(row: PartnerDelivery, message: Any) -> s.DeliveryOut:
 def submit(
     request: Request,
     response: Response,
-    viewer: PartnerViewer,
+    viewer: Submitter,
     session: DbSession,
     body: s.SignalIn,
     idempotency_key: Annotated[
@@ -122,7 +137,7 @@ def submit(
 
 @router.get("/deliveries", response_model=s.DeliveryPage)
 def deliveries(
-    viewer: PartnerViewer,
+    viewer: Fetcher,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     after: Annotated[int, Query(ge=0, le=MAX_ID, description="only ids above this")] = 0,
@@ -134,7 +149,7 @@ def deliveries(
 
 @router.post("/deliveries/{delivery_id}/ack", response_model=s.DeliveryOut)
 def acknowledge(
-    viewer: PartnerViewer,
+    viewer: Fetcher,
     session: DbSession,
     delivery_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> s.DeliveryOut:

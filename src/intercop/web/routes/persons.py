@@ -10,12 +10,13 @@ with the reason. A person of another agency answers 404 exactly like a missing o
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from intercop.access import ACTIONS
 from intercop.audit import record
 from intercop.identity.directory import open_directory
 from intercop.identity.dossier import REVEALABLE, Dossier, RevealError, build_dossier, reveal
@@ -79,7 +80,10 @@ def persons_data(
     return {
         **found.as_json(),
         "filters": filters,
-        "choices": {"countries": sorted(counts.by_country), "age_bands": sorted(counts.by_age_band)},
+        "choices": {
+            "countries": sorted(counts.by_country),
+            "age_bands": sorted(counts.by_age_band),
+        },
         "previous": link(max(0, offset - limit)) if offset > 0 else None,
         "next": link(after) if after < found.total else None,
     }
@@ -98,15 +102,28 @@ def persons(
     limit: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = PER_PAGE,
 ) -> Response:
     """Visible persons, highest risk first, filtered by country, age band and minority."""
-    filters = {"country": (country or "").strip().upper() or None, "age_band": age_band or None,
-               "minor": minor or None, "order": order}  # fmt: skip
+    filters = {
+        "country": (country or "").strip().upper() or None,
+        "age_band": age_band or None,
+        "minor": minor or None,
+        "order": order,
+    }
     if filters["country"] == "UNKNOWN":
         filters["country"] = "unknown"
     data = persons_data(request, _visibility(request, session, viewer), filters, offset, limit)
-    record(session, viewer.name, "person.list", agency=viewer.agency, object_type="person",
-           detail={"filters": {k: v for k, v in filters.items() if v}, "offset": offset,
-                   "shown": len(data["items"])},
-           origin=client_origin(request))  # fmt: skip
+    record(
+        session,
+        viewer.name,
+        "person.list",
+        agency=viewer.agency,
+        object_type="person",
+        detail={
+            "filters": {k: v for k, v in filters.items() if v},
+            "offset": offset,
+            "shown": len(data["items"]),
+        },
+        origin=client_origin(request),
+    )
     session.commit()
     return page(request, "persons.html", title="Persons", data=data, viewer=viewer)
 
@@ -119,17 +136,27 @@ def recommendation(cases: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not cases:
         return None
     case = max(cases, key=lambda c: int(c["id"]))
-    return {"case_id": case["id"], "state": case["state"], "intervention": case["intervention"],
-            "rule": case["rule"], "reasons": case["reasons"], "url": f"/cases/{case['id']}"}  # fmt: skip
+    return {
+        "case_id": case["id"],
+        "state": case["state"],
+        "intervention": case["intervention"],
+        "rule": case["rule"],
+        "reasons": case["reasons"],
+        "url": f"/cases/{case['id']}",
+    }
 
 
-def person_data(dossier: Dossier) -> dict[str, Any]:
+def person_data(dossier: Dossier, viewer: Viewer) -> dict[str, Any]:
     """What the person page shows (identifiers masked)."""
     data = dossier.as_json()
+    data["account_labels"] = {
+        a["uid"]: f"{a['platform']} · {a['username'] or a['uid']}" for a in data["accounts"]
+    }
     evidence = data["evidence"] or {}
     data["recommendation"] = recommendation(data["cases"])
     data["country_evidence"] = evidence.get("country")
     data["age_evidence"] = evidence.get("age")
+    data["can_reveal"] = viewer.role in ACTIONS["person.reveal"]
     data["revealable"] = [*REVEALABLE, ALL_FIELDS]
     data["revealed"] = None
     data["reveal_error"] = None
@@ -141,6 +168,10 @@ def _dossier(request: Request, session: Session, viewer: Viewer, person_id: str)
     return build_dossier(workspace, session, _visibility(request, session, viewer), person_id)
 
 
+def _path(person_id: str) -> str:
+    return f"/persons/{quote(person_id)}"
+
+
 def _title(dossier: Dossier) -> str:
     return f"Person {dossier.person.person_id}"
 
@@ -149,11 +180,23 @@ def _title(dossier: Dossier) -> str:
 def person(person_id: PersonId, request: Request, viewer: Reader, session: DbSession) -> Response:
     """A person: accounts and links, timeline, profile and evidence, cases, messages, audit."""
     dossier = _dossier(request, session, viewer, person_id)
-    record(session, viewer.name, "person.read", agency=viewer.agency, object_type="person",
-           object_id=dossier.person.person_id, origin=client_origin(request))  # fmt: skip
+    record(
+        session,
+        viewer.name,
+        "person.read",
+        agency=viewer.agency,
+        object_type="person",
+        object_id=dossier.person.person_id,
+        origin=client_origin(request),
+    )
     session.commit()
-    return page(request, "person.html", title=_title(dossier), data=person_data(dossier),
-                viewer=viewer)  # fmt: skip
+    return page(
+        request,
+        "person.html",
+        title=_title(dossier),
+        data=person_data(dossier, viewer),
+        viewer=viewer,
+    )
 
 
 @router.post("/persons/{person_id}/reveal.json", include_in_schema=False)
@@ -168,21 +211,51 @@ def reveal_identifiers(
 ) -> Response:
     """Show the person's unmasked identifiers once, given a reason (audited with it)."""
     dossier = _dossier(request, session, viewer, person_id)
-    data = person_data(dossier)
+    data = person_data(dossier, viewer)
     fields = list(REVEALABLE) if field == ALL_FIELDS else [field]
     try:
         revealed = [reveal(dossier.source, name, reason) for name in fields]
     except RevealError as exc:
         # the masked page is shown again with the refusal: that is a read
-        record(session, viewer.name, "person.read", agency=viewer.agency, object_type="person",
-               object_id=person_id, origin=client_origin(request))  # fmt: skip
+        record(
+            session,
+            viewer.name,
+            "person.read",
+            agency=viewer.agency,
+            object_type="person",
+            object_id=person_id,
+            origin=client_origin(request),
+        )
         session.commit()
         data["reveal_error"] = str(exc)
-        return page(request, "person.html", title=_title(dossier), data=data, viewer=viewer,
-                    status=400)  # fmt: skip
-    record(session, viewer.name, "person.reveal", agency=viewer.agency, object_type="person",
-           object_id=person_id, reason=reason.strip(), origin=client_origin(request),
-           detail={"fields": fields, "values": sum(len(r.values) for r in revealed)})  # fmt: skip
+        return page(
+            request,
+            "person.html",
+            title=_title(dossier),
+            data=data,
+            viewer=viewer,
+            status=400,
+            path=_path(person_id),
+        )
+    record(
+        session,
+        viewer.name,
+        "person.reveal",
+        agency=viewer.agency,
+        object_type="person",
+        object_id=person_id,
+        reason=reason.strip(),
+        origin=client_origin(request),
+        detail={"fields": fields, "values": sum(len(r.values) for r in revealed)},
+    )
     session.commit()
     data["revealed"] = [r.as_json() for r in revealed]
-    return page(request, "person.html", title=_title(dossier), data=data, viewer=viewer)
+    # the language switch and the JSON link point at the GET page, not at this POST
+    return page(
+        request,
+        "person.html",
+        title=_title(dossier),
+        data=data,
+        viewer=viewer,
+        path=_path(person_id),
+    )

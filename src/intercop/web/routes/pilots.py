@@ -34,22 +34,40 @@ def pilots(request: Request, viewer: CaseReader, session: DbSession) -> Response
     data = {
         "agency": viewer.agency,
         "pilots": [
-            {k: s[k] for k in ("id", "name", "agency", "intervention", "state", "persons",
-                               "arms", "design_hash", "design_intact", "assigned_at")}
+            {
+                k: s[k]
+                for k in (
+                    "id",
+                    "name",
+                    "agency",
+                    "intervention",
+                    "state",
+                    "persons",
+                    "arms",
+                    "design_hash",
+                    "design_intact",
+                    "assigned_at",
+                )
+            }
             for s in rows
-        ],  # fmt: skip
+        ],
     }
     return page(request, "pilots.html", title="Pilots", data=data, viewer=viewer)
 
 
-def evaluation_json(request: Request, session: Session, viewer: Viewer, pilot_id: int
-                    ) -> dict[str, Any]:  # fmt: skip
+def evaluation_json(
+    request: Request, session: Session, viewer: Viewer, pilot_id: int
+) -> dict[str, Any]:
     """The headline figures of the pilot's evaluation, or why there are none."""
     pilot = visible_pilot(session, viewer, pilot_id)
     if pilot.state == "frozen":
-        return {"error": {"message": "the pilot is not assigned yet: nothing to evaluate",
-                          "hint": f"Assign it with `intercop pilot assign {pilot_id}`"},
-                "result": None}  # fmt: skip
+        return {
+            "error": {
+                "message": "the pilot is not assigned yet: nothing to evaluate",
+                "hint": f"Assign it with `intercop pilot assign {pilot_id}`",
+            },
+            "result": None,
+        }
     outcome = evaluate(request, session, viewer, pilot)
     if outcome.result is None:
         return {"error": outcome.error, "result": None}
@@ -68,8 +86,7 @@ def evaluation_json(request: Request, session: Session, viewer: Viewer, pilot_id
 
 
 @twin(router, "/pilots/{pilot_id}")
-def pilot_page(request: Request, pilot_id: int, viewer: CaseReader, session: DbSession
-               ) -> Response:  # fmt: skip
+def pilot_page(request: Request, pilot_id: int, viewer: CaseReader, session: DbSession) -> Response:
     """A pilot: design and its hash, arms and counts, assignment hash, evaluation."""
     pilot = visible_pilot(session, viewer, pilot_id)
     data = {

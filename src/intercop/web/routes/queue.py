@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intercop.access import ACTIONS, AccessError
@@ -128,7 +128,7 @@ def catalogue_of(request: Request) -> dict[str, Intervention]:
 
 def _choices(session: Session, agency: str | None) -> dict[str, list[str]]:
     def distinct_of(column: Any) -> list[str]:
-        query = select(distinct(column)).where(column.is_not(None))
+        query = select(column).distinct().where(column.is_not(None))
         if agency is not None:
             query = query.where(Case.agency == agency)
         return sorted(str(v) for v in session.scalars(query))
@@ -162,8 +162,16 @@ def queue_data(
 ) -> dict[str, Any]:
     """What the queue page shows: one page of the agency's cases and what can be done."""
     agency = _scope(viewer)
-    where = CaseFilter(agency, view.state, view.intervention, PER_PAGE, view.country,
-                       view.minor, view.rule, (view.page - 1) * PER_PAGE)  # fmt: skip
+    where = CaseFilter(
+        agency,
+        view.state,
+        view.intervention,
+        PER_PAGE,
+        view.country,
+        view.minor,
+        view.rule,
+        (view.page - 1) * PER_PAGE,
+    )
     total = count_cases(session, where)
     cases = list_cases(session, where)
     return {
@@ -234,8 +242,12 @@ def decide(
             if decision == "approve":
                 # offer only the confirmations the selected cases' interventions ask for:
                 # a box ticked for a case the user then deselected is not an error
-                asked = {k for spec in (catalogue.get(c.intervention or "") for c in cases)
-                         if spec is not None for k, _ in spec.requires_confirmation}  # fmt: skip
+                asked = {
+                    k
+                    for spec in (catalogue.get(c.intervention or "") for c in cases)
+                    if spec is not None
+                    for k, _ in spec.requires_confirmation
+                }
                 ticked = [k for k in (confirm or []) if k in asked]
                 done = approve(session, viewer.name, ids, reason, catalogue, ticked)
             else:
@@ -266,13 +278,20 @@ def _refused(
         if case_id.isdigit() and status != 404:
             data = case_data(session, viewer, int(case_id), catalogue)
             data["error"] = {"message": error, "hint": exc.hint}
-            return page(request, "case.html", title=f"Case {case_id}", data=data,
-                        viewer=viewer, status=status)  # fmt: skip
+            return page(
+                request,
+                "case.html",
+                title=f"Case {case_id}",
+                data=data,
+                viewer=viewer,
+                status=status,
+            )
     view = parse_view(dict(parse_qsl(target.partition("?")[2])))
     data = queue_data(session, viewer, view, catalogue)
     data["error"] = {"message": error, "hint": exc.hint}
-    return page(request, "queue.html", title="Triage queue", data=data, viewer=viewer,
-                status=status)  # fmt: skip
+    return page(
+        request, "queue.html", title="Triage queue", data=data, viewer=viewer, status=status
+    )
 
 
 def case_data(
@@ -286,8 +305,12 @@ def case_data(
         "case": case_json(case),
         "intervention": None
         if spec is None
-        else {"key": spec.key, "title": spec.title, "description": spec.description,
-              "approver_role": spec.approver_role},  # fmt: skip
+        else {
+            "key": spec.key,
+            "title": spec.title,
+            "description": spec.description,
+            "approver_role": spec.approver_role,
+        },
         "confirmations": confirmations(catalogue, [case.intervention])
         if case.state == "recommended"
         else [],
@@ -301,13 +324,18 @@ def case_data(
 
 
 @twin(router, "/cases/{case_id}")
-def case_page(
-    request: Request, case_id: int, viewer: CaseReader, session: DbSession
-) -> Response:
+def case_page(request: Request, case_id: int, viewer: CaseReader, session: DbSession) -> Response:
     """One case: state, recommendation, rule, reasons and history (the read is audited)."""
     data = case_data(session, viewer, case_id, catalogue_of(request))
-    record(session, viewer.name, "case.read", agency=data["case"]["agency"], object_type="case",
-           object_id=str(case_id), origin=client_origin(request))  # fmt: skip
+    record(
+        session,
+        viewer.name,
+        "case.read",
+        agency=data["case"]["agency"],
+        object_type="case",
+        object_id=str(case_id),
+        origin=client_origin(request),
+    )
     session.commit()
     data["message"] = done_message(request)
     return page(request, "case.html", title=f"Case {case_id}", data=data, viewer=viewer)

@@ -80,9 +80,16 @@ def evaluate(request: Request, session: Session, viewer: Viewer, pilot: Pilot) -
         outcome = Outcome(None, {"message": exc.message, "hint": exc.hint})
     else:
         outcome = Outcome(result, None)
-    record(session, viewer.name, "evaluate.run", agency=pilot.agency, object_type="pilot",
-           object_id=str(pilot.id), detail={"ok": outcome.error is None, "via": "web"},
-           origin=client_origin(request))  # fmt: skip
+    record(
+        session,
+        viewer.name,
+        "evaluate.run",
+        agency=pilot.agency,
+        object_type="pilot",
+        object_id=str(pilot.id),
+        detail={"ok": outcome.error is None, "via": "web"},
+        origin=client_origin(request),
+    )
     session.commit()
     return outcome
 
@@ -98,8 +105,11 @@ def document_json(doc: Document) -> dict[str, Any]:
                 "heading": s.heading,
                 "paragraphs": list(s.paragraphs),
                 "tables": [
-                    {"headers": list(t.headers), "rows": [list(r) for r in t.rows],
-                     "caption": t.caption}  # fmt: skip
+                    {
+                        "headers": list(t.headers),
+                        "rows": [list(r) for r in t.rows],
+                        "caption": t.caption,
+                    }
                     for t in s.tables
                 ],
                 "charts": [c.title for c in s.charts],
@@ -116,9 +126,15 @@ def reports(request: Request, viewer: Evaluator, session: DbSession) -> Response
     data = {
         "agency": viewer.agency,
         "pilots": [
-            {"id": p.id, "name": p.name, "intervention": p.intervention, "state": p.state,
-             "assigned_at": p.assigned_at, "report": f"/reports/pilot/{p.id}",
-             "download": f"/reports/pilot/{p.id}/report.html"}  # fmt: skip
+            {
+                "id": p.id,
+                "name": p.name,
+                "intervention": p.intervention,
+                "state": p.state,
+                "assigned_at": p.assigned_at,
+                "report": f"/reports/pilot/{p.id}",
+                "download": f"/reports/pilot/{p.id}/report.html",
+            }
             for p in agency_pilots(session, viewer)
         ],
     }
@@ -133,20 +149,32 @@ def pilot_report(
     from intercop.evaluation.narratives import pilot_document
 
     pilot = visible_pilot(session, viewer, pilot_id)
-    info = {"id": pilot.id, "name": pilot.name, "agency": pilot.agency,
-            "intervention": pilot.intervention, "state": pilot.state}  # fmt: skip
+    info = {
+        "id": pilot.id,
+        "name": pilot.name,
+        "agency": pilot.agency,
+        "intervention": pilot.intervention,
+        "state": pilot.state,
+    }
     outcome = evaluate(request, session, viewer, pilot)
-    data: dict[str, Any] = {"pilot": info, "error": outcome.error, "report": None,
-                            "result": None, "proportions": [],
-                            "download": f"/reports/pilot/{pilot_id}/report.html"}  # fmt: skip
+    data: dict[str, Any] = {
+        "pilot": info,
+        "error": outcome.error,
+        "report": None,
+        "result": None,
+        "proportions": [],
+        "download": f"/reports/pilot/{pilot_id}/report.html",
+    }
     if outcome.result is not None:
         doc = pilot_document(outcome.result)
         data["report"] = document_json(doc)
         data["result"] = doc.data
-        data["proportions"] = [(p.arm, round(100 * p.proportion, 1))
-                               for p in outcome.result.proportions]  # fmt: skip
-    return page(request, "report.html", title=f"Evaluation of pilot {pilot_id}", data=data,
-                viewer=viewer)  # fmt: skip
+        data["proportions"] = [
+            (p.arm, round(100 * p.proportion, 1)) for p in outcome.result.proportions
+        ]
+    return page(
+        request, "report.html", title=f"Evaluation of pilot {pilot_id}", data=data, viewer=viewer
+    )
 
 
 @router.get("/reports/pilot/{pilot_id}/report.html", include_in_schema=False)
@@ -161,12 +189,28 @@ def pilot_report_download(
     outcome = evaluate(request, session, viewer, pilot)
     if outcome.result is None:
         assert outcome.error is not None
-        data = {"pilot": {"id": pilot.id, "name": pilot.name, "agency": pilot.agency,
-                          "intervention": pilot.intervention, "state": pilot.state},
-                "error": outcome.error, "report": None, "result": None, "proportions": [],
-                "download": None}  # fmt: skip
-        return page(request, "report.html", title=f"Evaluation of pilot {pilot_id}",
-                    data=data, viewer=viewer, status=409)  # fmt: skip
+        data = {
+            "pilot": {
+                "id": pilot.id,
+                "name": pilot.name,
+                "agency": pilot.agency,
+                "intervention": pilot.intervention,
+                "state": pilot.state,
+            },
+            "error": outcome.error,
+            "report": None,
+            "result": None,
+            "proportions": [],
+            "download": None,
+        }
+        return page(
+            request,
+            "report.html",
+            title=f"Evaluation of pilot {pilot_id}",
+            data=data,
+            viewer=viewer,
+            status=409,
+        )
     html = render_html(pilot_document(outcome.result))
     name = f"pilot-{pilot_id}-evaluation.html"
     return HTMLResponse(html, headers={"content-disposition": f'attachment; filename="{name}"'})

@@ -36,8 +36,9 @@ LIMIT = 200
 def signals_data(session: Session, viewer: Viewer, state: str | None) -> dict[str, Any]:
     """What the review queue shows: the agency's signals in ``state`` (None: all)."""
     if state is not None and state not in SIGNAL_STATES:
-        raise PartnerError(f"state {state!r} is not known",
-                           hint=f"Use one of {', '.join(SIGNAL_STATES)}")  # fmt: skip
+        raise PartnerError(
+            f"state {state!r} is not known", hint=f"Use one of {', '.join(SIGNAL_STATES)}"
+        )
     rows = list_signals(session, viewer.agency, state, limit=LIMIT)
     return {
         "agency": viewer.agency,
@@ -80,8 +81,7 @@ def review(
     if user is None:  # the session outlived the account
         raise AccessError(f"no user {viewer.name!r}")
     try:
-        review_signal(session, user, signal_id, decision, reason,
-                      origin=client_origin(request))  # fmt: skip
+        review_signal(session, user, signal_id, decision, reason, origin=client_origin(request))
         session.commit()
     except NotFoundError:
         raise
@@ -90,6 +90,12 @@ def review(
         data = signals_data(session, viewer, "new")
         data["error"] = {"message": exc.message, "hint": exc.hint}
         status = 403 if isinstance(exc, AccessError) else 400
-        return page(request, "signals.html", title="Partner signals", data=data, viewer=viewer,
-                    status=status)  # fmt: skip
+        return page(
+            request,
+            "signals.html",
+            title="Partner signals",
+            data=data,
+            viewer=viewer,
+            status=status,
+        )
     return RedirectResponse(f"/signals?reviewed={signal_id}", status_code=303)
