@@ -54,6 +54,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     # issue 7: lawful processing (retention, the DPO's export of the log)
     "retention.enforce": frozenset({"admin", "supervisor"}),
     "audit.export": frozenset({"auditor"}),
+    # issue 7: sharing (distribution levels) and the shared knowledge base
+    "share.set": frozenset({"supervisor"}),
+    "knowledge.add": frozenset({"analyst", "officer", "supervisor"}),
+    "knowledge.read": frozenset({"analyst", "officer", "supervisor", "admin", "auditor"}),
 }
 
 #: a role that may act for every other role below it (an approval an officer may give,

@@ -64,8 +64,13 @@ def web_base(
             s.commit()
         catalogue = load_catalogue(None)
         with store.session() as s:
-            run_triage(s, read_profiles(workspace), load_policy_set(workspace.root, catalogue),
-                       workspace_agencies(workspace.root), "ana")  # fmt: skip
+            run_triage(
+                s,
+                read_profiles(workspace),
+                load_policy_set(workspace.root, catalogue),
+                workspace_agencies(workspace.root),
+                "ana",
+            )
             s.commit()
     return workspace
 
@@ -84,9 +89,11 @@ class Web:
         form = client.get("/login")
         nonce = re.search(r'name="nonce" value="([^"]+)"', form.text)
         assert nonce is not None
-        answer = client.post("/login", data={"username": name, "password": password,
-                                             "nonce": nonce.group(1), "next": "/"},
-                             follow_redirects=False)  # fmt: skip
+        answer = client.post(
+            "/login",
+            data={"username": name, "password": password, "nonce": nonce.group(1), "next": "/"},
+            follow_redirects=False,
+        )
         assert answer.status_code == 303, answer.text
         return client
 

@@ -25,15 +25,24 @@ def test_a_page_without_a_session_redirects_to_the_login_form(web: Web) -> None:
 
 def test_login_sets_a_secure_httponly_strict_cookie_and_is_audited(web: Web) -> None:
     form = web.client.get("/login")
-    answer = web.client.post("/login", data={"username": "ana", "password": PASSWORD,
-                                             "nonce": _nonce(form.text), "next": "/persons"},
-                             follow_redirects=False)  # fmt: skip
+    answer = web.client.post(
+        "/login",
+        data={
+            "username": "ana",
+            "password": PASSWORD,
+            "nonce": _nonce(form.text),
+            "next": "/persons",
+        },
+        follow_redirects=False,
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/persons"
     cookie = answer.headers["set-cookie"]
     assert "intercop_session=" in cookie
     assert all(flag in cookie for flag in ("HttpOnly", "Secure", "SameSite=strict"))
     with web.app.state.web.store.session() as s:
-        actions = [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.user_name == "ana"))]
+        actions = [
+            e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.user_name == "ana"))
+        ]
     assert "auth.login" in actions
 
 
@@ -41,13 +50,18 @@ def test_a_wrong_password_fails_and_repeated_failures_are_throttled(web: Web) ->
     statuses = []
     for _ in range(6):
         form = web.client.get("/login")
-        answer = web.client.post("/login", data={"username": "olle", "password": "not it at all",
-                                                 "nonce": _nonce(form.text)})  # fmt: skip
+        answer = web.client.post(
+            "/login",
+            data={"username": "olle", "password": "not it at all", "nonce": _nonce(form.text)},
+        )
         statuses.append(answer.status_code)
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
     form = web.client.get("/login")
-    right = web.client.post("/login", data={"username": "olle", "password": PASSWORD,
-                                            "nonce": _nonce(form.text)}, follow_redirects=False)  # fmt: skip
+    right = web.client.post(
+        "/login",
+        data={"username": "olle", "password": PASSWORD, "nonce": _nonce(form.text)},
+        follow_redirects=False,
+    )
     assert right.status_code == 429, "the right password does not bypass the throttle"
 
 
@@ -58,9 +72,16 @@ def test_login_without_the_form_nonce_is_refused(web: Web) -> None:
 
 def test_next_cannot_send_the_user_to_another_site(web: Web) -> None:
     form = web.client.get("/login")
-    answer = web.client.post("/login", data={"username": "ana", "password": PASSWORD,
-                                             "nonce": _nonce(form.text), "next": "//evil.example/"},
-                             follow_redirects=False)  # fmt: skip
+    answer = web.client.post(
+        "/login",
+        data={
+            "username": "ana",
+            "password": PASSWORD,
+            "nonce": _nonce(form.text),
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert answer.headers["location"] == "/"
 
 

@@ -7,7 +7,10 @@ of the same role in agency FI (*other*: the same NL object, which FI may not see
 
 Expected: a role the route does not admit gets 401/403; an admitted role never gets
 401/403; an admitted role of the other agency gets 404 for an object in the path; an
-admitted role of the own agency never gets 404 on a GET; nothing answers 500.
+admitted role of the own agency never gets 404 on a GET; nothing answers 500. POSTs are
+sent with an empty body (and a valid CSRF token or a write token), so an admitted role
+may get 422 from validation, which runs before the object is looked up and so tells
+nothing about it.
 """
 
 from __future__ import annotations
@@ -220,7 +223,8 @@ def test_every_route_every_role_both_agencies(web: Web) -> None:
                         problems.append(f"{where}: {status}, expected 403")
                 elif status in (401, 403):
                     problems.append(f"{where}: {status} though the role is admitted")
-                elif side == "other" and status != 404:
+                elif side == "other" and status not in ((404,) if method == "GET" else (404, 422)):
+                    # a POST with an empty body may fail validation (422) before the lookup
                     problems.append(f"{where}: {status}, expected 404 (another agency's)")
                 elif side == "own" and method == "GET" and status == 404:
                     problems.append(f"{where}: 404 for the agency's own object")

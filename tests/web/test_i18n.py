@@ -51,10 +51,13 @@ def test_language_negotiation_prefers_the_cookie_then_the_browser() -> None:
 def test_the_login_page_speaks_dutch_when_asked(web: Web) -> None:
     page = web.client.get("/login", headers={"accept-language": "nl"})
     assert "Wachtwoord" in page.text and "Password" not in page.text
-    switched = web.client.get("/lang/en?next=/login", follow_redirects=True,
-                              headers={"accept-language": "nl"})  # fmt: skip
+    switched = web.client.get(
+        "/lang/en?next=/login", follow_redirects=True, headers={"accept-language": "nl"}
+    )
     assert "Password" in switched.text
 
 
 def test_a_new_language_needs_only_a_catalogue_folder(tmp_path: Path) -> None:
-    assert all((LOCALES / code / "LC_MESSAGES" / "messages.po").is_file() for code in available()[1:])
+    assert all(
+        (LOCALES / code / "LC_MESSAGES" / "messages.po").is_file() for code in available()[1:]
+    )

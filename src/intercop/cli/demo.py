@@ -41,8 +41,9 @@ def demo(
                 "resolve": report.resolved.as_json(),
                 "accuracy": report.scores.__dict__,
                 "pilot": _pilot_json(report),
-                "logins": [{"user": x.name, "role": x.role, "agency": x.agency}
-                           for x in report.logins],  # fmt: skip
+                "logins": [
+                    {"user": x.name, "role": x.role, "agency": x.agency} for x in report.logins
+                ],
             }
         )
         return
@@ -161,12 +162,15 @@ def _pilot_json(report: DemoReport) -> dict[str, object]:
         "campaign_id": p.campaign_id,
         "sent": p.sent,
         "outbox": str(p.outbox),
-        "later_takedown": {"file": str(p.followup.path), "came_back": p.followup.returned,
-                           "seized_on": p.seized_on.isoformat()},
+        "later_takedown": {
+            "file": str(p.followup.path),
+            "came_back": p.followup.returned,
+            "seized_on": p.seized_on.isoformat(),
+        },
         "hazard_ratio": None if hr is None else {"estimate": hr[0], "ci": [hr[1], hr[2]]},
         "true_hazard_ratio": 0.6,
         "report": str(report.report),
-    }  # fmt: skip
+    }
 
 
 def _pilot(report: DemoReport) -> None:

@@ -36,10 +36,19 @@ def run_server(host: str, port: int, workers: int = 1) -> None:
         )
     # Every worker process builds its own app from the environment.
     os.environ["INTERCOP_HOME"] = str(workspace.root)
-    err.print(f"InterCOP on [bold]http://{host}:{port}/[/bold] over {workspace.root} (Ctrl-C stops)")
+    err.print(
+        f"InterCOP on [bold]http://{host}:{port}/[/bold] over {workspace.root} (Ctrl-C stops)"
+    )
     try:
-        uvicorn.run("intercop.web.asgi:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", server_header=False)  # fmt: skip
+        uvicorn.run(
+            "intercop.web.asgi:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            server_header=False,
+        )
     except OSError as exc:
         raise IntercopError(
             f"cannot listen on {host}:{port}: {exc.strerror}",

@@ -34,8 +34,9 @@ def bar_chart(rows: Sequence[Sequence[object]], *, title: str = "", unit: str = 
         y = i * ROW + 2
         bar = max(1.0, BAR_WIDTH * value / top)
         shown = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+        name = escape(label[:24])
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 12}" text-anchor="end">{escape(label[:24])}</text>'
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 12}" text-anchor="end">{name}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{bar:.1f}" height="{ROW - 4}"/>'
             f'<text x="{LABEL_WIDTH + bar + 4:.1f}" y="{y + 12}">{escape(shown + unit)}</text>'
         )

@@ -50,13 +50,23 @@ def _wants_json(request: Request) -> bool:
 
 def _answer(request: Request, status: int, message: str, extra: dict[str, str]) -> Response:
     if _wants_json(request):
-        return JSONResponse({"error": message, "status": status}, status_code=status,
-                            headers=extra)  # fmt: skip
+        return JSONResponse({"error": message, "status": status}, status_code=status, headers=extra)
     from intercop.web.templating import render
 
-    html = render("en", "error.html", {"status": status, "message": message, "title": "Error",
-                                        "viewer": None, "nav": (), "path": request.url.path,
-                                        "languages": [], "csrf": lambda: ""})  # fmt: skip
+    html = render(
+        "en",
+        "error.html",
+        {
+            "status": status,
+            "message": message,
+            "title": "Error",
+            "viewer": None,
+            "nav": (),
+            "path": request.url.path,
+            "languages": [],
+            "csrf": lambda: "",
+        },
+    )
     return HTMLResponse(html, status_code=status, headers=extra)
 
 

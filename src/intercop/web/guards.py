@@ -64,6 +64,11 @@ class BodyTooLargeError(Exception):
 
 async def _too_large(send: Send, limit: int) -> None:
     body = f'{{"error": "the request body is larger than {limit} bytes", "status": 413}}'.encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), *HEADERS]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), *HEADERS],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

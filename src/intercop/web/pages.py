@@ -86,10 +86,15 @@ def twin(router: APIRouter, path: str, **kwargs: Any) -> Callable[[F], F]:
     def register(handler: F) -> F:
         # The .json path first: ``{id}`` would otherwise swallow ``X.json``.
         json_path = "/index.json" if path == "/" else f"{path}.json"
-        router.add_api_route(json_path, handler, methods=["GET"], include_in_schema=False,
-                             **kwargs)  # fmt: skip
-        router.add_api_route(path, handler, methods=["GET"], include_in_schema=False,
-                             response_class=HTMLResponse, **kwargs)  # fmt: skip
+        router.add_api_route(json_path, handler, methods=["GET"], include_in_schema=False, **kwargs)
+        router.add_api_route(
+            path,
+            handler,
+            methods=["GET"],
+            include_in_schema=False,
+            response_class=HTMLResponse,
+            **kwargs,
+        )
         return handler
 
     return register

@@ -15,6 +15,7 @@ object of another agency answers 404, exactly like one that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
@@ -145,4 +146,3 @@ class Public:
 
     async def __call__(self, request: Request) -> None:
         return None
-

@@ -35,8 +35,13 @@ def recent_activity(session: Session, viewer: Viewer, limit: int = 15) -> list[d
     if not viewer.network:
         query = query.where(AuditEntry.agency == viewer.agency)
     return [
-        {"at": e.at, "user": e.user_name, "action": e.action, "object_type": e.object_type,
-         "object_id": e.object_id}  # fmt: skip
+        {
+            "at": e.at,
+            "user": e.user_name,
+            "action": e.action,
+            "object_type": e.object_type,
+            "object_id": e.object_id,
+        }
         for e in session.scalars(query)
     ]
 

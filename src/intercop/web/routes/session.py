@@ -35,12 +35,25 @@ def _safe_next(target: str | None) -> str:
 
 def _login_form(request: Request, message: str = "", status: int = 200) -> Response:
     nonce = secrets.token_urlsafe(24)
-    response = page(request, "login.html", title="Sign in", status=status,
-                    data={"message": message}, nonce=nonce,
-                    next=_safe_next(request.query_params.get("next")))  # fmt: skip
+    response = page(
+        request,
+        "login.html",
+        title="Sign in",
+        status=status,
+        data={"message": message},
+        nonce=nonce,
+        next=_safe_next(request.query_params.get("next")),
+    )
     secure = web_state(request).config.secure_cookies
-    response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=secure,
-                        path="/login", max_age=1800)  # fmt: skip
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/login",
+        max_age=1800,
+    )
     return response
 
 
@@ -58,7 +71,11 @@ def _sign_in(request: Request, name: str, password: str) -> tuple[str | None, st
         try:
             user = password_login(session, name, password, ip)
         except ThrottledError as exc:
-            return None, f"Too many failed attempts. Try again in {exc.wait_seconds // 60 + 1} min.", 429
+            return (
+                None,
+                f"Too many failed attempts. Try again in {exc.wait_seconds // 60 + 1} min.",
+                429,
+            )
         except LoginError:
             session.commit()  # the failure counts towards the throttle
             return None, "Unknown user name or wrong password.", 401
@@ -86,8 +103,14 @@ async def login(
         return _login_form(request, why, status)
     response = RedirectResponse(_safe_next(next), status_code=303)
     config = web_state(request).config
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
-                        secure=config.secure_cookies, max_age=config.session_minutes * 60)  # fmt: skip
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=config.secure_cookies,
+        max_age=config.session_minutes * 60,
+    )
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
