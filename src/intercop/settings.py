@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     web_partner_rate: int = Field(
         default=60, description="partner API requests per token per minute"
     )
+    exchange_retries: int = Field(
+        default=3, description="attempts per bundle and push when a peer server is unreachable"
+    )
+    exchange_timeout: float = Field(
+        default=30.0, description="seconds before a peer server's answer times out"
+    )
     database_url: str | None = Field(
         default=None,
         description="case store (SQLAlchemy URL); default sqlite:///<workspace>/cases.db",

@@ -5,7 +5,9 @@ Invariants:
 - A NETWORK-agency user sees everything (``Visibility.network``).
 - Any other agency sees the datasets whose manifest names it as owner, the datasets
   shared with it (``shared_dataset_ids``), every person with at least one account in
-  one of those datasets, and every person it holds a case for.
+  one of those datasets, every person it holds a case for, and the persons of the
+  cases other agencies shared with it (``shared_case_person_ids``; see
+  ``intercop.exchange.sharing`` for the distribution levels).
 - An object that is not visible is reported exactly like one that does not exist
   (``NotVisibleError``, same message and hint), so a guessed id cannot tell the two
   apart.
@@ -28,6 +30,8 @@ from sqlalchemy.orm import Session
 from intercop.casework.agencies import NETWORK
 from intercop.errors import IntercopError
 from intercop.evidence.vault import Vault
+from intercop.exchange.sharing import full_dataset_ids
+from intercop.exchange.sharing import shared_case_person_ids as shared_case_persons
 from intercop.identity.directory import Directory, open_directory
 from intercop.store.models import Case
 from intercop.workspace import Workspace
@@ -82,14 +86,17 @@ class Visibility:
 
 
 def shared_dataset_ids(session: Session, agency: str) -> set[str]:
-    """Datasets other agencies shared with ``agency`` through a distribution level.
+    """Datasets other agencies shared with ``agency`` at person level (partners or network).
 
-    A hook for the exchange package (issue 7): it returns an empty set until sharing
-    agreements are recorded in the case store; ``visibility_for`` already adds whatever
-    it returns to the agency's own datasets.
+    Datasets shared at level ``aggregate`` are not among them: they only count in the
+    network's cohort tables (``intercop.exchange.knowledge``).
     """
-    del session, agency
-    return set()
+    return full_dataset_ids(session, agency)
+
+
+def shared_case_person_ids(session: Session, agency: str) -> set[str]:
+    """Persons of the cases other agencies shared with ``agency`` (read-only: not its cases)."""
+    return shared_case_persons(session, agency)
 
 
 def can_see_dataset(visibility: Visibility, dataset_id: str) -> bool:
@@ -150,12 +157,14 @@ def visibility_for(workspace: Workspace, session: Session, agency: str) -> Visib
     agency = agency.upper()
     directory = open_directory(workspace)
     shared = frozenset(shared_dataset_ids(session, agency))
-    key = (str(workspace.root), agency, directory.stamp, _case_marker(session), shared)
+    shared_cases = frozenset(shared_case_person_ids(session, agency))
+    key = (str(workspace.root), agency, directory.stamp, _case_marker(session), shared,
+           shared_cases)  # fmt: skip
     with _LOCK:
         cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    visibility = _compute(workspace, session, agency, directory, shared, key)
+    visibility = _compute(workspace, session, agency, directory, shared, key, shared_cases)
     with _LOCK:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.clear()
@@ -170,6 +179,7 @@ def _compute(
     directory: Directory,
     shared: frozenset[str],
     key: tuple[Any, ...],
+    shared_cases: frozenset[str] = frozenset(),
 ) -> Visibility:
     owners = dataset_owners(workspace)
     if agency == NETWORK:
@@ -183,7 +193,7 @@ def _compute(
         pid
         for pid in session.scalars(select(Case.person_id).where(Case.agency == agency))
         if directory.has(pid)
-    }
+    } | {pid for pid in shared_cases if directory.has(pid)}
     only_cased = frozenset(cased - through_data)
     log.debug("agency %s sees %d datasets, %d persons (%d through cases)", agency,
               len(datasets), len(through_data) + len(only_cased), len(only_cased))  # fmt: skip

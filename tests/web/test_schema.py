@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.web.conftest import Web
 from tests.web.test_api import bearer
@@ -26,13 +28,19 @@ def test_api_conforms_to_its_schema(web: Web) -> None:
         partner = operation.path.startswith("/api/v1/partner")
         headers = [tokens["partner"]] if partner else [tokens["read"], tokens["write"]]
         for auth in headers:
+            _fuzz(operation, auth)
 
-            @given(case=operation.as_strategy(), data=st.data())
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))  # fmt: skip
-            def check(case: schemathesis.Case, data: st.DataObject, auth: dict[str, str] = auth)\
-                    -> None:  # fmt: skip
-                del data
-                case.call_and_validate(headers=auth)
 
-            check()
+def _fuzz(operation: Any, auth: dict[str, str]) -> None:
+    """Send ``EXAMPLES`` generated requests to one operation with ``auth``; check each."""
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    def check(case: schemathesis.Case) -> None:
+        # a POST's values are checked beyond the schema (an IP must parse, a case must be in
+        # a state that allows the decision): a 400 there is correct, not a rejected request
+        excluded = [positive_data_acceptance] if case.method == "POST" else []
+        case.call_and_validate(headers=auth, excluded_checks=excluded)
+
+    check()

@@ -22,6 +22,7 @@ from intercop.cli import (
     exchange,
     ingest,
     judge,
+    knowledge,
     mapping,
     outcomes,
     persons,
@@ -29,6 +30,7 @@ from intercop.cli import (
     resolve,
     retention,
     serve,
+    share,
     splash,
     synth,
     tokens,
@@ -116,6 +118,8 @@ app.command("serve")(serve.serve)
 app.add_typer(agency.agency_app, name="agency")
 app.add_typer(exchange.exchange_app, name="exchange")
 app.add_typer(retention.app, name="retention")
+app.add_typer(share.share_app, name="share")
+app.add_typer(knowledge.knowledge_app, name="knowledge")
 
 
 def main() -> None:

@@ -47,6 +47,7 @@ def agency_json(agency: ExchangeAgency) -> dict[str, Any]:
         "box_key": agency.box_public,
         "sign_fingerprint": _fingerprint(agency.sign_public),
         "box_fingerprint": _fingerprint(agency.box_public),
+        "endpoint": agency.endpoint,
         "added_by": agency.added_by,
         "added_at": agency.added_at.isoformat(),
     }

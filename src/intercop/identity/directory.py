@@ -139,7 +139,8 @@ class Directory:
         if path.exists():
             records = pq.read_table(path, columns=list(_RECORD_COLUMNS))
         else:
-            records = pa.table({c: pa.array([], pa.string()) for c in ("uid",)})
+            # an empty table of the same columns: a workspace before its first resolve
+            records = pa.table({c: pa.array([], pa.string()) for c in _RECORD_COLUMNS})
         person_of_uid = dict(zip(persons.column("uid").to_pylist(),
                                  persons.column("person_id").to_pylist(), strict=True))  # fmt: skip
         uids: list[str] = records.column("uid").to_pylist()

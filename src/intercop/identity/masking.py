@@ -54,5 +54,17 @@ def mask_text(value: Any) -> Any:
     if isinstance(value, list):
         return [mask_text(v) for v in value]
     if isinstance(value, dict):
-        return {k: mask_text(v) for k, v in value.items()}
+        # Evidence read from an e-mail address (a name, a birth year in its local part)
+        # would give the address away even without the "@domain": mask its text too.
+        from_email = "mail" in str(value.get("where", "")).lower()
+        return {
+            k: _mask_local(v) if from_email and k != "where" and isinstance(v, str)
+            else mask_text(v)
+            for k, v in value.items()
+        }  # fmt: skip
     return value
+
+
+def _mask_local(text: str) -> str:
+    """Text taken from an e-mail's local part: its first character only."""
+    return f"{text[:1]}***" if text else text

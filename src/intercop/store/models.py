@@ -509,6 +509,7 @@ class ExchangeAgency(Base):
     eu: Mapped[bool] = mapped_column(Boolean)
     sign_public: Mapped[str | None] = mapped_column(String(64))  # Ed25519, base64
     box_public: Mapped[str | None] = mapped_column(String(64))  # X25519, base64
+    endpoint: Mapped[str | None] = mapped_column(String(300))  # base URL of its server (0007)
     added_by: Mapped[str] = mapped_column(String(100))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
@@ -675,3 +676,52 @@ class KnowledgeEntry(Base):
         CheckConstraint("ci_low <= estimate AND estimate <= ci_high", name="ci"),
         Index("ix_knowledge_entries_intervention", "intervention", "country"),
     )
+
+
+# --- Issue 7: transport (server to server) ---------------------------------------------
+
+OUTBOX_STATES = ("pending", "sent", "failed")
+
+
+class OutgoingBundle(Base):
+    """A referral bundle in the sender's outbox: pending until a signed receipt says sent.
+
+    ``bundle`` (the sealed file, unreadable to the sender) is cleared once delivered;
+    ``sha256`` keeps its fingerprint.
+    """
+
+    __tablename__ = "outgoing_bundles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_id: Mapped[str] = mapped_column(String(36), unique=True)
+    sender: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    bundle: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_by: Mapped[str] = mapped_column(String(100))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    receipt: Mapped[str | None] = mapped_column(Text)  # the receiver's signed receipt (JSON)
+
+    __table_args__ = (
+        CheckConstraint(_in("state", OUTBOX_STATES), name="state"),
+        Index("ix_outgoing_bundles_state", "state", "id"),
+    )
+
+
+class PeerNonce(Base):
+    """The nonce of a signed peer request seen recently; a second use is a replay."""
+
+    __tablename__ = "peer_nonces"
+
+    agency: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (Index("ix_peer_nonces_seen_at", "seen_at"),)

@@ -20,6 +20,7 @@ class WebConfig:
     session_minutes: int = 480
     max_body_bytes: int = 10 * 1024 * 1024
     partner_rate_per_minute: int = 60
+    agency: str | None = None  # this server's own agency (None: INTERCOP_AGENCY)
 
 
 @dataclass(frozen=True)

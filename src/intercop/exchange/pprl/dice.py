@@ -70,10 +70,8 @@ class DiceScan:
         for i in range(0, len(a), self.block):
             for j in range(0, len(b), self.block):
                 inter = kernel(a[i : i + self.block], b[j : j + self.block])
-                total = (pop_a[i : i + self.block, None] + pop_b[None, j : j + self.block])
-                scores = np.divide(
-                    2.0 * inter, total, out=np.zeros_like(inter), where=total > 0
-                )
+                total = pop_a[i : i + self.block, None] + pop_b[None, j : j + self.block]
+                scores = np.divide(2.0 * inter, total, out=np.zeros_like(inter), where=total > 0)
                 rows, cols = np.nonzero(scores >= self.threshold)
                 yield rows + i, cols + j, scores[rows, cols]
 

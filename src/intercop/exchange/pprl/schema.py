@@ -70,7 +70,8 @@ class Schema:
             )
         if self.hardening not in HARDENING:
             raise PprlError(
-                f"unknown hardening {self.hardening!r}", hint=f"Choose one of {', '.join(HARDENING)}"
+                f"unknown hardening {self.hardening!r}",
+                hint=f"Choose one of {', '.join(HARDENING)}",
             )
         names = [f.name for f in self.fields]
         if not names or len(set(names)) != len(names):

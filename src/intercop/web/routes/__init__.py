@@ -11,6 +11,7 @@ from intercop.web.routes import (
     cohorts,
     dashboard,
     datasets,
+    exchange,
     partner,
     persons,
     pilots,
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     signals.router,
     api.router,
     partner.router,
+    exchange.router,
 ]

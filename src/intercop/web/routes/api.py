@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from intercop.access import AccessError
 from intercop.audit import record, verify
+from intercop.auth.errors import TokenError
 from intercop.casework.decisions import Decided, approve, move
 from intercop.casework.interventions import catalogue_path, load_catalogue
 from intercop.casework.pilots import pilot_summary
@@ -40,7 +41,7 @@ from intercop.outreach.summary import summary
 from intercop.store.models import Campaign, Case, Pilot
 from intercop.visibility import NotVisibleError, Visibility, check_dataset, visibility_for
 from intercop.web import schemas as s
-from intercop.web.errors import register_not_found
+from intercop.web.errors import STATUS, register_not_found
 from intercop.web.state import client_origin, db_session, web_state
 from intercop.web.viewer import Access, ForbiddenError, Viewer
 
@@ -82,6 +83,8 @@ class ApiNotFoundError(IntercopError):
 
 
 register_not_found(ApiNotFoundError, NotVisibleError, CaseNotFoundError)
+# an unknown, revoked or expired token is "not signed in" (401), not a bad request
+STATUS.insert(0, (TokenError, 401))
 
 
 def _visibility(request: Request, session: Session, viewer: Viewer) -> Visibility:

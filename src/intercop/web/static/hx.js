@@ -39,7 +39,7 @@
     return el.tagName === "FORM" ? el : el.closest("form");
   }
 
-  function request(el) {
+  function request(el, submitter) {
     var confirmText = el.getAttribute("hx-confirm");
     if (confirmText && !window.confirm(confirmText)) return;
     var method = el.hasAttribute("hx-post") ? "POST" : "GET";
@@ -48,7 +48,8 @@
     var headers = { "HX-Request": "true" };
     var body = null;
     if (form) {
-      var data = new FormData(form);
+      // the pressed submit button's name=value (e.g. decision=approve) belongs to the form data
+      var data = submitter && submitter.form === form ? new FormData(form, submitter) : new FormData(form);
       if (method === "GET") {
         var query = new URLSearchParams(data).toString();
         url += (url.indexOf("?") < 0 ? "?" : "&") + query;
@@ -96,11 +97,12 @@
     var timer = null;
     el.addEventListener(trigger.event, function (event) {
       event.preventDefault();
+      var submitter = event.submitter || null;
       if (trigger.delay) {
         clearTimeout(timer);
-        timer = setTimeout(function () { request(el); }, trigger.delay);
+        timer = setTimeout(function () { request(el, submitter); }, trigger.delay);
       } else {
-        request(el);
+        request(el, submitter);
       }
     });
   }
