@@ -34,6 +34,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -309,8 +310,14 @@ def run_clients(plan: dict[str, Any], server: subprocess.Popen[bytes]) -> dict[s
 # -- the workspace --------------------------------------------------------------------------
 
 
-def build(root: Path, accounts: int, seed: int, workers: int) -> dict[str, Any]:
-    """Synth, ingest, resolve and triage (cached); users and tokens made fresh each run."""
+def build(
+    root: Path, accounts: int, seed: int, workers: int, model: Path | None = None
+) -> dict[str, Any]:
+    """Synth, ingest, resolve and triage (cached); users and tokens made fresh each run.
+
+    ``model``: a saved linkage model (``derived/model/splink_model.json`` of another
+    workspace) that resolve loads instead of training one on this workspace.
+    """
     sys.path.insert(0, str(HERE))
     from measure import measure
     from resolve import generate, ingest_all
@@ -325,6 +332,11 @@ def build(root: Path, accounts: int, seed: int, workers: int) -> dict[str, Any]:
         print("ingesting ...", flush=True)
         built["ingest"] = ingest_all(scenario, ws)
         env = {"INTERCOP_HOME": str(ws)}
+        if model is not None:
+            target = ws / "derived" / "model" / "splink_model.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(model, target)
+            built["model"] = f"loaded, trained on another workspace: {model}"
         print("resolving ...", flush=True)
         run = measure([INTERCOP, "resolve", "--json"], env=env)
         resolved = json.loads((ws / "derived" / "resolve.json").read_text())
@@ -449,6 +461,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts to measure")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=HERE / ".work")
+    parser.add_argument("--model", type=Path, help="a saved linkage model to load, not train")
     parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -458,7 +471,7 @@ def main() -> None:
     os.environ.pop("INTERCOP_DATABASE_URL", None)
     root = args.work / f"web-{args.accounts}"
     root.mkdir(parents=True, exist_ok=True)
-    built = build(root, args.accounts, args.seed, os.cpu_count() or 1)
+    built = build(root, args.accounts, args.seed, os.cpu_count() or 1, args.model)
     ws = root / "ws"
     requests, sampled = app_requests(ws, built.pop("tokens"), args.seed)
     base = {"clients": args.clients, "warmup": args.warmup, "duration": args.duration,

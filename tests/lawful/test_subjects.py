@@ -27,11 +27,15 @@ def test_the_mapping_tags_victims_and_third_parties() -> None:
 def test_targets_and_recipients_never_leave(resolved: Workspace) -> None:  # noqa: F811
     ws = resolved
     events = str(ws.vault / "*" / "canonical" / "events.parquet")
-    rows = duckdb.sql(
-        f"SELECT p.person_id, e.target FROM read_parquet('{events}') e "
-        f"JOIN read_parquet('{ws.derived / 'persons.parquet'}') p "
-        "USING (dataset_id, account_key) WHERE e.target IS NOT NULL AND length(e.target) >= 7"
-    ).fetchall()
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"SELECT p.person_id, e.target FROM read_parquet('{events}') e "
+            f"JOIN read_parquet('{ws.derived / 'persons.parquet'}') p "
+            "USING (dataset_id, account_key) WHERE e.target IS NOT NULL AND length(e.target) >= 7"
+        )
+        .fetchall()
+    )
     victims: dict[str, set[str]] = {}
     for person, target in rows:
         victims.setdefault(person, set()).add(target)

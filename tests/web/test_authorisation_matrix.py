@@ -1,6 +1,7 @@
 """Every route x every role x own/other agency, generated from the app's route table.
 
-A route must declare exactly one ``Access`` (or, on an allow-list, ``Public``); every
+A route must declare exactly one ``Access`` (or, on an allow-list, ``Public``; or
+``Peer`` for server-to-server routes, which only answer an unsigned call with 401); every
 path parameter must have a value in ``OBJECTS``, so a new route cannot escape this
 test. Each role is played by a user of agency NL (*own*: the NL object) and by a user
 of the same role in agency FI (*other*: the same NL object, which FI may not see).
@@ -36,6 +37,7 @@ from intercop.casework.pilots import arms_for_control, create_pilot
 from intercop.partner.signals import submit_signal
 from intercop.store.models import Campaign, Case, PartnerDelivery, User, WebSession
 from intercop.visibility import visibility_for
+from intercop.web.peers import Peer
 from intercop.web.viewer import SESSION_COOKIE, Access, Public
 from tests.web.conftest import PASSWORD, Web
 
@@ -57,13 +59,13 @@ PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{code}")}
 ENDS_SESSION = {"/logout"}
 
 
-def declarations(route: Any) -> list[Access | Public]:
-    """Every distinct Access/Public instance among the route's (sub-)dependencies."""
-    found: dict[int, Access | Public] = {}
+def declarations(route: Any) -> list[Access | Public | Peer]:
+    """Every distinct Access/Public/Peer instance among the route's (sub-)dependencies."""
+    found: dict[int, Access | Public | Peer] = {}
     stack = list(route.dependant.dependencies)
     while stack:
         dep = stack.pop()
-        if isinstance(dep.call, Access | Public):
+        if isinstance(dep.call, Access | Public | Peer):
             found[id(dep.call)] = dep.call
         stack.extend(dep.dependencies)
     return list(found.values())
@@ -93,7 +95,7 @@ def test_route_table_declares_access(web: Web) -> None:
             served += 1
             found = declarations(route)
             if len(found) != 1:
-                problems.append(f"{route.path}: {len(found)} Access/Public declarations")
+                problems.append(f"{route.path}: {len(found)} Access/Public/Peer declarations")
             elif isinstance(found[0], Public) and not all(
                 (m, route.path) in PUBLIC for m in route.methods
             ):
@@ -200,6 +202,15 @@ def test_every_route_every_role_both_agencies(web: Web) -> None:
     calls = 0
     for method, route in api_routes(web.app):
         if (method, route.path) in PUBLIC:
+            continue
+        if any(isinstance(d, Peer) for d in declarations(route)):
+            # server to server: no user or token reaches it, only an agency's signature
+            admin = {"Authorization": f"Bearer {players[('admin', 'own')].token}"}
+            for headers in ({}, admin):  # a user's token is no agency signature
+                answer = web.client.request(method, route.path, content=b"{}", headers=headers)
+                calls += 1
+                if answer.status_code != 401:
+                    problems.append(f"{method} {route.path} unsigned: {answer.status_code}")
             continue
         params = list(route.param_convertors)
         missing = [p for p in params if p not in objects]

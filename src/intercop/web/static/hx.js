@@ -65,6 +65,12 @@
     fetch(url, { method: method, headers: headers, body: body, credentials: "same-origin" })
       .then(function (response) { return response.text().then(function (text) { return [response, text]; }); })
       .then(function (pair) {
+        var landed = new URL(pair[0].url, window.location.href);
+        if (pair[0].redirected && landed.pathname !== window.location.pathname) {
+          // a form that led to another page (e.g. the campaign just created): go there
+          window.location.assign(landed.href);
+          return;
+        }
         swap(el, target, pair[1]);
         if (el.getAttribute("hx-push-url") === "true" && method === "GET") {
           window.history.pushState({}, "", url);
