@@ -111,7 +111,7 @@ def test_an_entry_from_a_pilot_evaluation(store: Store) -> None:
     entry = from_pilot(_evaluation())
     assert (entry.design, entry.measure, entry.n, entry.source) == ("rct", "risk_ratio", 200,
                                                                      "pilot:3")  # fmt: skip
-    assert entry.ci_low < entry.estimate == pytest.approx(0.5) < entry.ci_high
+    assert entry.ci_low < entry.estimate < entry.ci_high and entry.estimate == pytest.approx(0.5)
     with pytest.raises(KnowledgeError, match="no arm 'sms'"):
         from_pilot(_evaluation(), "sms")
     _users(store)

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from intercop import __version__
+from intercop.settings import get_settings
 from intercop.store.database import open_store
 from intercop.web import errors
 from intercop.web.guards import Guards
@@ -30,7 +31,7 @@ def create_app(
     workspace: Workspace, *, config: WebConfig | None = None, database_url: str | None = None
 ) -> FastAPI:
     """The web app over ``workspace`` (its case store opened and migrated now)."""
-    config = config or WebConfig()
+    config = config or WebConfig.from_settings(get_settings())
     app = FastAPI(
         title="InterCOP",
         version=__version__,

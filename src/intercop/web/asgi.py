@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from intercop.identity.directory import open_directory
 from intercop.identity.explain import PersonNotFoundError
-from intercop.settings import Settings, get_settings
+from intercop.settings import get_settings
 from intercop.web.app import create_app
 from intercop.web.state import WebConfig
 from intercop.workspace import open_workspace
@@ -20,21 +20,11 @@ from intercop.workspace import open_workspace
 log = logging.getLogger(__name__)
 
 
-def config_from(settings: Settings) -> WebConfig:
-    """The web edge's settings from ``INTERCOP_WEB_*``."""
-    return WebConfig(
-        secure_cookies=settings.web_secure_cookies,
-        session_minutes=settings.web_session_minutes,
-        max_body_bytes=settings.web_max_body_bytes,
-        partner_rate_per_minute=settings.web_partner_rate,
-    )
-
-
 def app_from_env() -> FastAPI:
     """The app over ``$INTERCOP_HOME`` with the settings of the environment."""
     settings = get_settings()
     workspace = open_workspace(settings.home)
-    app = create_app(workspace, config=config_from(settings))
+    app = create_app(workspace, config=WebConfig.from_settings(settings))
     try:
         # Build the person index now, so that the first person page does not wait for it.
         open_directory(workspace).warm()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from intercop.settings import Settings
 from intercop.store.database import Store
 from intercop.workspace import Workspace
 
@@ -20,6 +21,16 @@ class WebConfig:
     session_minutes: int = 480
     max_body_bytes: int = 10 * 1024 * 1024
     partner_rate_per_minute: int = 60
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WebConfig:
+        """The web edge's settings from ``INTERCOP_WEB_*``."""
+        return cls(
+            secure_cookies=settings.web_secure_cookies,
+            session_minutes=settings.web_session_minutes,
+            max_body_bytes=settings.web_max_body_bytes,
+            partner_rate_per_minute=settings.web_partner_rate,
+        )
     agency: str | None = None  # this server's own agency (None: INTERCOP_AGENCY)
 
 
