@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 from intercop.evidence.ingest import IngestRequest, ingest
 from intercop.exchange.pprl.encoding import Encoding, encode_records
 from intercop.exchange.pprl.match import MatchResult, match
-from intercop.exchange.pprl.schema import DEFAULT_FIELDS, DEFAULT_WEIGHTS, Schema, make_schema
+from intercop.exchange.pprl.schema import DEFAULT_FIELDS, DEFAULT_WEIGHTS, make_schema
 from intercop.exchange.pprl.secret import ExchangeSecret, reference, reference_key
 from intercop.exchange.pprl.sources import csv_records, person_accounts
 from intercop.identity.evaluate import load_truth
@@ -52,8 +52,15 @@ from intercop.synth import generate_takedowns
 from intercop.workspace import Workspace, init_workspace
 
 HERE = Path(__file__).parent
-FEBRL_FIELDS = ("first_name", "last_name", "birth_date", "address", "locality", "postcode",
-                "national_id")  # fmt: skip
+FEBRL_FIELDS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "address",
+    "locality",
+    "postcode",
+    "national_id",
+)
 THRESHOLDS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 #: the peer's published figure (issue 7; anonlink's FEBRL4 benchmark, 2 cores)
 PUBLISHED_PEER = {"comparisons_per_second": 25_000_000, "f1": 0.9997, "threshold": 0.7}
@@ -154,8 +161,13 @@ def peer_schema(length: int = 1024) -> dict[str, Any]:
         "version": 3,
         "clkConfig": {
             "l": length,
-            "kdf": {"type": "HKDF", "hash": "SHA256", "keySize": 64,
-                    "salt": "aW50ZXJjb3AtYmVuY2htYXJr", "info": "cHBybA=="},  # fmt: skip
+            "kdf": {
+                "type": "HKDF",
+                "hash": "SHA256",
+                "keySize": 64,
+                "salt": "aW50ZXJjb3AtYmVuY2htYXJr",
+                "info": "cHBybA==",
+            },
         },
         "features": [
             {"identifier": "rec_id", "ignored": True},
@@ -181,8 +193,7 @@ def run_peer(csv_a: Path, csv_b: Path, runs: int) -> dict[str, Any]:
         from clkhash.clk import generate_clk_from_csv
         from clkhash.schema import from_json_dict
     except ImportError as exc:
-        return {"measured": False, "why": f"not installed ({exc})",
-                "published": PUBLISHED_PEER}  # fmt: skip
+        return {"measured": False, "why": f"not installed ({exc})", "published": PUBLISHED_PEER}
     schema = from_json_dict(peer_schema())
     secret = os.urandom(32).hex()
 
@@ -190,8 +201,9 @@ def run_peer(csv_a: Path, csv_b: Path, runs: int) -> dict[str, Any]:
         out = []
         for path in (csv_a, csv_b):
             with path.open() as fh:
-                out.append(generate_clk_from_csv(fh, secret, schema, validate=False,
-                                                 progress_bar=False))  # fmt: skip
+                out.append(
+                    generate_clk_from_csv(fh, secret, schema, validate=False, progress_bar=False)
+                )
         return out[0], out[1]
 
     (clks_a, clks_b), encode_s = timed(encode_both, runs)
@@ -241,8 +253,13 @@ def agency_workspace(root: Path, scenario: Any, files: list[Any], agency: str) -
     ws = init_workspace(root)
     settings = Settings()
     for f in files:
-        request = IngestRequest(paths=(scenario.out / f.path,), platform=f.platform,
-                                kind=f.kind, seized_on=f.seized_on, agency=agency)  # fmt: skip
+        request = IngestRequest(
+            paths=(scenario.out / f.path,),
+            platform=f.platform,
+            kind=f.kind,
+            seized_on=f.seized_on,
+            agency=agency,
+        )
         ingest(ws, request, settings)
     resolve(ws, None, ResolveOptions())
     return ws
@@ -299,10 +316,16 @@ def run_synthetic(workdir: Path, seed: int, scale: float) -> dict[str, Any]:
         )
         sweep[str(t)] = {**scores(tp, got.overlap, overlap_true), "overlap_found": got.overlap}
     return {
-        "scenario": {"seed": seed, "scale": scale, "persons": scenario.persons,
-                     "accounts": scenario.accounts},  # fmt: skip
-        "agencies": {a: {k: v for k, v in s.items() if k not in ("encoding", "true_of_ref")}
-                     for a, s in sides.items()},  # fmt: skip
+        "scenario": {
+            "seed": seed,
+            "scale": scale,
+            "persons": scenario.persons,
+            "accounts": scenario.accounts,
+        },
+        "agencies": {
+            a: {k: v for k, v in s.items() if k not in ("encoding", "true_of_ref")}
+            for a, s in sides.items()
+        },
         "fields": list(DEFAULT_FIELDS),
         "true_overlap": overlap_true,
         "threshold_0.7": sweep["0.7"],
@@ -336,11 +359,18 @@ def main() -> None:
     result = {
         "benchmark": "pprl",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "numpy": np.__version__},  # fmt: skip
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        },
         "runs": args.runs,
-        "febrl4": {"records": {"a": 5000, "b": 5000, "true_links": 5000},
-                   "intercop": ours, "intercop_xor_fold": folded, "peer": peer},  # fmt: skip
+        "febrl4": {
+            "records": {"a": 5000, "b": 5000, "true_links": 5000},
+            "intercop": ours,
+            "intercop_xor_fold": folded,
+            "peer": peer,
+        },
         "synthetic": synthetic,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

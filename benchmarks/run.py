@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHMARKS = ["ingest.py", "resolve.py", "febrl.py", "outreach.py"]
+BENCHMARKS = ["ingest.py", "resolve.py", "febrl.py", "outreach.py", "pprl.py", "web.py"]
 
 
 def main() -> None:

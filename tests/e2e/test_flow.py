@@ -108,8 +108,11 @@ def test_approve_with_plain_forms_without_javascript(
     plain_page: Any, live: LiveServer, shots: Shots
 ) -> None:
     page = plain_page
-    sign_in(page, "olle")  # an officer decides cases
+    sign_in(page, "olle")  # an officer decides cases (a warning e-mail is an officer's call)
     page.goto("/queue")
+    page.select_option("form.filters select[name=intervention]", INTERVENTION)
+    page.click("form.filters button[type=submit]")  # a plain GET form
+    page.wait_for_url(f"**/queue?*intervention={INTERVENTION}*")
     case_id, _ = select_first_case(page)
     approve_selected(page, REASON)
     page.wait_for_url("**/queue?*done=approved*")  # a real POST answered 303 -> GET

@@ -13,7 +13,6 @@ from faker import Faker
 from intercop.workspace import Workspace
 
 
-
 @dataclass(frozen=True)
 class Person:
     """One synthetic person with one account."""

@@ -128,7 +128,7 @@ def test_cli_knowledge_add_and_list(network: Network) -> None:
     added = runner.invoke(app, args)
     assert added.exit_code == 0, added.output
     assert json.loads(added.stdout)["agency"] == "FI"
-    bad = runner.invoke(app, [*args[:-4], "--ci-high", "0.7", "--user", "fin"])
-    assert bad.exit_code == 1 and "does not contain the estimate" in bad.output
+    bad = runner.invoke(app, [*args[:-5], "--ci-high", "0.7", "--user", "fin"])
+    assert isinstance(bad.exception, KnowledgeError) and "does not contain" in str(bad.exception)
     listed = runner.invoke(app, ["knowledge", "list", "--user", "sven", "--json"])
     assert [e["intervention"] for e in json.loads(listed.stdout)] == ["knock_and_talk"]

@@ -159,7 +159,7 @@ def test_cli_share_set_and_show(network: Network) -> None:
     assert [d["object_id"] for d in json.loads(listed.stdout)] == [NL_DATASET]
     refused = runner.invoke(app, ["share", "set", "case", str(network.case_id), "--level",
                                   "network", "--reason", "x", "--user", "fin"])  # fmt: skip
-    assert refused.exit_code == 1
+    assert isinstance(refused.exception, AccessError)
 
 
 # --- on a resolved workspace: visibility, search, directory, network cohorts ---------------

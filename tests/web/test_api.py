@@ -47,7 +47,9 @@ def test_persons_list_filters_and_pages(web: Web) -> None:
         p["person_id"] for p in second["items"]
     )
     by_id = client.get("/api/v1/persons?order=person_id&limit=3", headers=auth).json()
-    assert [p["person_id"] for p in by_id["items"]] == sorted(p["person_id"] for p in by_id["items"])
+    assert [p["person_id"] for p in by_id["items"]] == sorted(
+        p["person_id"] for p in by_id["items"]
+    )
     assert client.get("/api/v1/persons?limit=0", headers=auth).status_code == 422
     assert client.get("/api/v1/persons?order=evil", headers=auth).status_code == 422
 
@@ -63,9 +65,10 @@ def test_person_detail_is_masked_and_audited(web: Web) -> None:
         assert all(ip.endswith("x.x") or ip.endswith("x:x::") for ip in account["ips"])
     with web.app.state.web.store.session() as session:
         entry = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "person.read")
+            select(AuditEntry)
+            .where(AuditEntry.action == "person.read")
             .order_by(AuditEntry.seq.desc())
-        ).first()  # fmt: skip
+        ).first()
         assert entry is not None
         assert (entry.user_name, entry.object_id, entry.origin) == ("ana", person, "web:testclient")
         assert json.loads(entry.detail or "{}") == {"via": "token"}
@@ -88,8 +91,9 @@ def test_other_agency_objects_answer_404_like_missing(web: Web) -> None:
     detail = web.client.get(f"/api/v1/datasets/{one}", headers=bearer(web, "ana")).json()
     assert detail["sources"] and len(detail["sources"][0]["sha256"]) == 64
     # a prefix of an id is not an id
-    assert web.client.get(f"/api/v1/datasets/{one[:6]}", headers=bearer(web, "ana")).status_code \
-        == 404  # fmt: skip
+    assert (
+        web.client.get(f"/api/v1/datasets/{one[:6]}", headers=bearer(web, "ana")).status_code == 404
+    )
 
 
 def test_queue_lists_only_the_agency(web: Web) -> None:
@@ -109,24 +113,32 @@ def test_decide_needs_write_scope_role_and_agency(web: Web) -> None:
     body = {"case_ids": [case], "decision": "reject", "reason": "not enough evidence"}
     read = web.client.post("/api/v1/cases/decide", json=body, headers=bearer(web, "olle"))
     assert read.status_code == 403
-    analyst = web.client.post("/api/v1/cases/decide", json=body,
-                              headers=bearer(web, "ana", "write"))  # fmt: skip
+    analyst = web.client.post(
+        "/api/v1/cases/decide", json=body, headers=bearer(web, "ana", "write")
+    )
     assert analyst.status_code == 403
-    other = web.client.post("/api/v1/cases/decide", json={**body, "case_ids": [case_of(web, "NL")]},
-                            headers=bearer(web, "fin", "write"))  # fmt: skip
+    other = web.client.post(
+        "/api/v1/cases/decide",
+        json={**body, "case_ids": [case_of(web, "NL")]},
+        headers=bearer(web, "fin", "write"),
+    )
     assert other.status_code == 404
     done = web.client.post("/api/v1/cases/decide", json=body, headers=bearer(web, "olle", "write"))
     assert done.status_code == 200, done.text
     assert done.json()["decided"][0]["state"] == "rejected"
-    again = web.client.post("/api/v1/cases/decide", json=body,
-                            headers=bearer(web, "olle", "write"))  # fmt: skip
+    again = web.client.post("/api/v1/cases/decide", json=body, headers=bearer(web, "olle", "write"))
     assert again.status_code == 400  # a rejected case cannot be rejected again
 
 
 def test_me_campaigns_pilots_audit(web: Web) -> None:
     me = web.client.get("/api/v1/me", headers=bearer(web, "sam")).json()
-    assert me == {"name": "sam", "role": "supervisor", "agency": "NL", "via": "token",
-                  "scope": "read"}  # fmt: skip
+    assert me == {
+        "name": "sam",
+        "role": "supervisor",
+        "agency": "NL",
+        "via": "token",
+        "scope": "read",
+    }
     assert web.client.get("/api/v1/campaigns", headers=bearer(web, "sam")).json() == []
     assert web.client.get("/api/v1/campaigns/1", headers=bearer(web, "sam")).status_code == 404
     assert web.client.get("/api/v1/pilots", headers=bearer(web, "sam")).json() == []
@@ -143,8 +155,10 @@ def test_session_users_reach_the_api_too(web: Web) -> None:
 
 def test_no_secret_leaves_the_api(web: Web) -> None:
     auth = bearer(web, "olle")
-    texts = [web.client.get(path, headers=auth).text
-             for path in ("/api/v1/me", "/api/v1/persons?limit=50", "/api/v1/cases")]  # fmt: skip
+    texts = [
+        web.client.get(path, headers=auth).text
+        for path in ("/api/v1/me", "/api/v1/persons?limit=50", "/api/v1/cases")
+    ]
     schema = web.client.get("/api/v1/openapi.json").text
     for text in [*texts, schema]:
         for word in ("password", "token_hash", "csrf_secret", "argon2"):

@@ -132,14 +132,31 @@ def _objects(web: Web) -> dict[str, str]:
         nl_sees = visibility_for(web.workspace, session, "NL")
         person = sorted(nl_sees.person_ids - fi_sees.person_ids)[0]
         dataset = sorted(nl_sees.dataset_ids)[0]
-        case = session.scalar(select(Case).where(Case.agency == "NL", Case.person_id.not_in(
-            fi_sees.person_ids)).order_by(Case.id))  # fmt: skip
+        case = session.scalar(
+            select(Case)
+            .where(Case.agency == "NL", Case.person_id.not_in(fi_sees.person_ids))
+            .order_by(Case.id)
+        )
         assert case is not None and case.intervention is not None
-        pilot = create_pilot(session, "sam", name="matrix pilot", intervention=case.intervention,
-                             arms=arms_for_control(0.5), strata=(), seed=7, agency="NL",
-                             catalogue=load_catalogue(None))  # fmt: skip
-        campaign = Campaign(name="matrix campaign", agency="NL", intervention=case.intervention,
-                            channel="outbox", state="draft", created_by="ana")  # fmt: skip
+        pilot = create_pilot(
+            session,
+            "sam",
+            name="matrix pilot",
+            intervention=case.intervention,
+            arms=arms_for_control(0.5),
+            strata=(),
+            seed=7,
+            agency="NL",
+            catalogue=load_catalogue(None),
+        )
+        campaign = Campaign(
+            name="matrix campaign",
+            agency="NL",
+            intervention=case.intervention,
+            channel="outbox",
+            state="draft",
+            created_by="ana",
+        )
         session.add(campaign)
         gamer = session.scalar(select(User).where(User.name == "gamer"))
         assert gamer is not None
@@ -170,8 +187,10 @@ def _players(web: Web) -> dict[tuple[str, str], Player]:
                 assert user is not None
                 made[(role, side)] = (name, user.agency, token)
         session.commit()
-    return {key: Player(name, key[0], agency, web.login(name), token)
-            for key, (name, agency, token) in made.items()}  # fmt: skip
+    return {
+        key: Player(name, key[0], agency, web.login(name), token)
+        for key, (name, agency, token) in made.items()
+    }
 
 
 def _csrf(web: Web, client: TestClient) -> str:
@@ -186,12 +205,18 @@ def _csrf(web: Web, client: TestClient) -> str:
 def _call(web: Web, player: Player, method: str, path: str) -> int:
     if path.startswith("/api/"):
         headers = {"Authorization": f"Bearer {player.token}"}
-        answer = web.client.request(method, path, headers=headers,
-                                    json={} if method == "POST" else None)  # fmt: skip
+        answer = web.client.request(
+            method, path, headers=headers, json={} if method == "POST" else None
+        )
     else:
         headers = {} if method == "GET" else {"x-csrf-token": _csrf(web, player.client)}
-        answer = player.client.request(method, path, headers=headers, follow_redirects=False,
-                                       data={} if method == "POST" else None)  # fmt: skip
+        answer = player.client.request(
+            method,
+            path,
+            headers=headers,
+            follow_redirects=False,
+            data={} if method == "POST" else None,
+        )
     return answer.status_code
 
 

@@ -37,8 +37,7 @@ def test_limiter_slides_and_forgets() -> None:
 
 def test_signal_submit_and_idempotent_retry(web: Web) -> None:
     auth = {**bearer(web, "gamer", "partner"), "Idempotency-Key": "req-1"}
-    body = {"kind": "ip", "value": "192.0.2.10", "platform": "game",
-            "note": "attacked our servers"}  # fmt: skip
+    body = {"kind": "ip", "value": "192.0.2.10", "platform": "game", "note": "attacked our servers"}
     first = web.client.post(SIGNALS, json=body, headers=auth)
     assert first.status_code == 201, first.text
     assert first.json()["state"] == "new" and first.json()["value"] == "192.0.2.10"
@@ -46,13 +45,17 @@ def test_signal_submit_and_idempotent_retry(web: Web) -> None:
     assert retry.status_code == 200 and retry.json()["id"] == first.json()["id"]
     changed = web.client.post(SIGNALS, json={**body, "value": "192.0.2.11"}, headers=auth)
     assert changed.status_code == 409
-    bad = web.client.post(SIGNALS, json={"kind": "ip", "value": "not an ip"},
-                          headers=bearer(web, "gamer", "partner"))  # fmt: skip
+    bad = web.client.post(
+        SIGNALS, json={"kind": "ip", "value": "not an ip"}, headers=bearer(web, "gamer", "partner")
+    )
     assert bad.status_code == 400 and "IPv4" in bad.json()["error"]
     unknown_kind = web.client.post(SIGNALS, json={"kind": "email", "value": "x"}, headers=auth)
     assert unknown_kind.status_code == 422
-    server = web.client.post(SIGNALS, json={"kind": "server", "value": "Booter.Example."},
-                             headers=bearer(web, "gamer", "partner"))  # fmt: skip
+    server = web.client.post(
+        SIGNALS,
+        json={"kind": "server", "value": "Booter.Example."},
+        headers=bearer(web, "gamer", "partner"),
+    )
     assert server.status_code == 201 and server.json()["value"] == "booter.example"
 
 
@@ -63,15 +66,21 @@ def test_partner_scope_is_kept_apart(web: Web) -> None:
     for user in ("ana", "adm"):
         write = bearer(web, user, "write")
         assert web.client.get(DELIVERIES, headers=write).status_code == 403
-        assert web.client.post(SIGNALS, json={"kind": "ip", "value": "192.0.2.1"},
-                               headers=write).status_code == 403  # fmt: skip
+        assert (
+            web.client.post(
+                SIGNALS, json={"kind": "ip", "value": "192.0.2.1"}, headers=write
+            ).status_code
+            == 403
+        )
     assert web.client.get(DELIVERIES).status_code == 401
 
 
 def _deliver(web: Web, partner: str, n: int) -> list[int]:
     with web.app.state.web.store.session() as session:
-        rows = [PartnerDelivery(partner=partner, payload=json.dumps({"subject": f"warning {i}"}))
-                for i in range(n)]  # fmt: skip
+        rows = [
+            PartnerDelivery(partner=partner, payload=json.dumps({"subject": f"warning {i}"}))
+            for i in range(n)
+        ]
         session.add_all(rows)
         session.commit()
         return [r.id for r in rows]

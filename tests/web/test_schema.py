@@ -20,8 +20,11 @@ EXAMPLES = 12
 
 def test_api_conforms_to_its_schema(web: Web) -> None:
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", web.app)
-    tokens = {"read": bearer(web, "olle", "read"), "write": bearer(web, "olle", "write"),
-              "partner": bearer(web, "gamer", "partner")}  # fmt: skip
+    tokens = {
+        "read": bearer(web, "olle", "read"),
+        "write": bearer(web, "olle", "write"),
+        "partner": bearer(web, "gamer", "partner"),
+    }
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 16
     for operation in operations:
@@ -35,8 +38,13 @@ def _fuzz(operation: Any, auth: dict[str, str]) -> None:
     """Send ``EXAMPLES`` generated requests to one operation with ``auth``; check each."""
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     def check(case: schemathesis.Case) -> None:
         # a POST's values are checked beyond the schema (an IP must parse, a case must be in
         # a state that allows the decision): a 400 there is correct, not a rejected request

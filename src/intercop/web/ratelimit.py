@@ -4,7 +4,7 @@ The limiter keeps, per key, the times of the requests it admitted within the las
 window, so it is exact (no burst at a fixed window's edge) and costs O(N) memory per
 key. It lives in the memory of one process: behind several worker processes each
 admits its own N, so a deployment that runs K workers gives a partner up to K x N
-(configure ``INTERCOP_WEB_PARTNER_RATE_PER_MINUTE`` accordingly, or limit at the proxy).
+(configure ``INTERCOP_WEB_PARTNER_RATE`` accordingly, or limit at the proxy).
 Keys idle for a whole window are dropped, so the table does not grow without end.
 The clock is injected, so tests drive time by hand.
 """

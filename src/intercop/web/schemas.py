@@ -175,8 +175,11 @@ class DecideIn(Model):
     case_ids: list[int] = Field(min_length=1, max_length=500)
     decision: Literal["approve", "reject", "follow_up", "close"]
     reason: str = Field(min_length=1, max_length=2000)
-    confirm: list[str] = Field(default_factory=list, max_length=20,
-                               description="confirmations the intervention asks for (approve)")  # fmt: skip
+    confirm: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="confirmations the intervention asks for (approve)",
+    )
 
 
 class DecidedOut(Model):

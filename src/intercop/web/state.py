@@ -21,6 +21,7 @@ class WebConfig:
     session_minutes: int = 480
     max_body_bytes: int = 10 * 1024 * 1024
     partner_rate_per_minute: int = 60
+    agency: str | None = None  # this server's own agency (None: INTERCOP_AGENCY)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebConfig:
@@ -31,7 +32,6 @@ class WebConfig:
             max_body_bytes=settings.web_max_body_bytes,
             partner_rate_per_minute=settings.web_partner_rate,
         )
-    agency: str | None = None  # this server's own agency (None: INTERCOP_AGENCY)
 
 
 @dataclass(frozen=True)

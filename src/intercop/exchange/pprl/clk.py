@@ -80,6 +80,7 @@ class ClkEncoder:
     def __post_init__(self) -> None:
         self._keys = [self.secret.key(f"field:{f.name}") for f in self.schema.fields]
         self._cache: list[dict[str, list[int]]] = [{} for _ in self.schema.fields]
+        self._values: list[dict[str, np.ndarray]] = [{} for _ in self.schema.fields]
 
     def _positions(self, index: int, token: str, k: int) -> list[int]:
         cached = self._cache[index].get(token)
@@ -96,32 +97,39 @@ class ClkEncoder:
         self._cache[index][token] = words
         return words[:k]
 
-    def bits_of(self, record: Values) -> list[int]:
-        """The bit positions a record sets (before hardening)."""
+    def _field_bits(self, index: int, values: Sequence[str]) -> np.ndarray:
+        spec = self.schema.fields[index]
+        tokens: set[str] = set()
+        tokenise = TOKENISERS.get(spec.name, qgrams)
+        for value in values:
+            tokens |= tokenise(value, spec.q)
+        k = spec.k(len(tokens))
         out: list[int] = []
+        for token in sorted(tokens):
+            out.extend(self._positions(index, token, k))
+        return np.asarray(out, dtype=np.intp)
+
+    def bits_of(self, record: Values) -> np.ndarray:
+        """The bit positions a record sets (before hardening)."""
+        parts: list[np.ndarray] = []
         for index, spec in enumerate(self.schema.fields):
-            tokens: set[str] = set()
-            tokenise = TOKENISERS.get(spec.name, qgrams)
-            for value in record.get(spec.name, ()):
-                tokens |= tokenise(value, spec.q)
-            k = spec.k(len(tokens))
-            for token in sorted(tokens):
-                out.extend(self._positions(index, token, k))
-        return out
+            values = record.get(spec.name, ())
+            if len(values) == 1:
+                # single values repeat a lot (names, towns): cache the whole field
+                cached = self._values[index].get(values[0])
+                if cached is None:
+                    cached = self._values[index][values[0]] = self._field_bits(index, values)
+                parts.append(cached)
+            elif values:
+                parts.append(self._field_bits(index, values))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
 
     def encode(self, records: Iterable[Values]) -> np.ndarray:
         """CLKs of ``records`` as packed bytes, one row each (``output_bits / 8`` bytes)."""
-        rows: list[int] = []
-        cols: list[int] = []
-        n = 0
-        for n_row, record in enumerate(records):
-            positions = self.bits_of(record)
-            rows.extend([n_row] * len(positions))
-            cols.extend(positions)
-            n = n_row + 1
-        bits = np.zeros((n, self.schema.length), dtype=bool)
-        if rows:
-            bits[np.asarray(rows), np.asarray(cols)] = True
+        rows = [self.bits_of(record) for record in records]
+        bits = np.zeros((len(rows), self.schema.length), dtype=bool)
+        for n, positions in enumerate(rows):
+            bits[n, positions] = True
         if self.schema.hardening == "xor-fold":
             half = self.schema.length // 2
             bits = bits[:, :half] ^ bits[:, half:]

@@ -26,9 +26,9 @@ _BYTE_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint
 
 def popcounts(packed: np.ndarray) -> np.ndarray:
     """Number of bits set in each packed row."""
-    if hasattr(np, "bitwise_count"):
-        return np.bitwise_count(packed).sum(axis=1, dtype=np.int64)
-    return _BYTE_POPCOUNT[packed].sum(axis=1, dtype=np.int64)
+    per_byte = np.bitwise_count(packed) if hasattr(np, "bitwise_count") else _BYTE_POPCOUNT[packed]
+    counts: np.ndarray = per_byte.sum(axis=1, dtype=np.int64)
+    return counts
 
 
 def _gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -66,17 +66,25 @@ class DiceScan:
     def candidates(self, a: np.ndarray, b: np.ndarray) -> Iterator[Candidates]:
         """Pairs at or above the threshold, block by block (rows of A, rows of B, scores)."""
         kernel = KERNELS[self.kernel]
-        pop_a, pop_b = popcounts(a), popcounts(b)
+        pop_a = popcounts(a).astype(np.float32)
+        pop_b = popcounts(b).astype(np.float32)
+        half = np.float32(self.threshold / 2)
         for i in range(0, len(a), self.block):
             for j in range(0, len(b), self.block):
                 inter = kernel(a[i : i + self.block], b[j : j + self.block])
-                total = pop_a[i : i + self.block, None] + pop_b[None, j : j + self.block]
-                scores = np.divide(2.0 * inter, total, out=np.zeros_like(inter), where=total > 0)
-                rows, cols = np.nonzero(scores >= self.threshold)
-                yield rows + i, cols + j, scores[rows, cols]
+                # Dice >= t  <=>  |a AND b| >= t/2 (|a| + |b|): no division over the block
+                need = np.add.outer(pop_a[i : i + self.block], pop_b[j : j + self.block])
+                need *= half
+                rows, cols = np.nonzero(inter >= need)
+                total = pop_a[i + rows] + pop_b[j + cols]
+                scores = 2 * inter[rows, cols] / np.maximum(total, 1)
+                yield rows + i, cols + j, scores
 
     def matrix(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Every Dice score (for tests and small inputs)."""
         inter = KERNELS[self.kernel](a, b)
         total = popcounts(a)[:, None] + popcounts(b)[None, :]
-        return np.divide(2.0 * inter, total, out=np.zeros_like(inter), where=total > 0)
+        scores: np.ndarray = np.divide(
+            2.0 * inter, total, out=np.zeros_like(inter), where=total > 0
+        )
+        return scores

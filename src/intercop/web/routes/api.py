@@ -59,8 +59,11 @@ router = APIRouter(
     tags=["api"],
     responses=ERRORS,
     # documents the bearer scheme in the schema; the check itself is Access
-    dependencies=[Depends(HTTPBearer(auto_error=False, scheme_name="token",
-                                  description="intercop token create"))],
+    dependencies=[
+        Depends(
+            HTTPBearer(auto_error=False, scheme_name="token", description="intercop token create")
+        )
+    ],
 )
 
 SignedIn = Annotated[Viewer, Depends(Access())]
@@ -112,9 +115,15 @@ def list_persons(
 ) -> s.PersonPage:
     """The persons the agency may see, highest risk first, with filters."""
     directory = open_directory(web_state(request).workspace)
-    page = directory.page(_visibility(request, session, viewer), country=country,
-                          age_band=age_band, minor=minor, order=order, offset=offset,
-                          limit=limit)  # fmt: skip
+    page = directory.page(
+        _visibility(request, session, viewer),
+        country=country,
+        age_band=age_band,
+        minor=minor,
+        order=order,
+        offset=offset,
+        limit=limit,
+    )
     return s.PersonPage.model_validate(page.as_json())
 
 
@@ -168,11 +177,20 @@ def get_person(
     if not viewer.network:
         query = query.where(Case.agency == viewer.agency)
     cases = [s.CaseOut.model_validate(case_json(c)) for c in session.scalars(query)]
-    record(session, viewer.name, "person.read", agency=viewer.agency, object_type="person",
-           object_id=person_id, detail={"via": viewer.via}, origin=client_origin(request))  # fmt: skip
+    record(
+        session,
+        viewer.name,
+        "person.read",
+        agency=viewer.agency,
+        object_type="person",
+        object_id=person_id,
+        detail={"via": viewer.via},
+        origin=client_origin(request),
+    )
     session.commit()
-    return s.PersonDetail(person=s.PersonOut.model_validate(entry.as_json()), accounts=accounts,
-                          cases=cases)  # fmt: skip
+    return s.PersonDetail(
+        person=s.PersonOut.model_validate(entry.as_json()), accounts=accounts, cases=cases
+    )
 
 
 # --- datasets ------------------------------------------------------------------------------
@@ -214,17 +232,20 @@ def get_dataset(
     """One dataset's manifest: sources and hashes, mapping, dropped secrets, quarantine."""
     check_dataset(_visibility(request, session, viewer), dataset_id)
     manifest = Vault(web_state(request).workspace).manifest(dataset_id)
-    return s.DatasetDetail.model_validate({
-        **_dataset(manifest),
-        "legal_basis": manifest.legal_basis,
-        "tool_version": manifest.tool_version,
-        "mapping_software": manifest.mapping_software,
-        "sources": [{"name": f.name, "size": f.size, "sha256": f.sha256}
-                    for f in manifest.sources],
-        "dropped_columns": manifest.dropped_columns,
-        "hashed_columns": manifest.hashed_columns,
-        "quarantine_reasons": dict(manifest.quarantine_reasons),
-    })  # fmt: skip
+    return s.DatasetDetail.model_validate(
+        {
+            **_dataset(manifest),
+            "legal_basis": manifest.legal_basis,
+            "tool_version": manifest.tool_version,
+            "mapping_software": manifest.mapping_software,
+            "sources": [
+                {"name": f.name, "size": f.size, "sha256": f.sha256} for f in manifest.sources
+            ],
+            "dropped_columns": manifest.dropped_columns,
+            "hashed_columns": manifest.hashed_columns,
+            "quarantine_reasons": dict(manifest.quarantine_reasons),
+        }
+    )
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -241,16 +262,19 @@ def list_queue(
 ) -> s.CasePage:
     """The agency's cases (the triage queue), by id, with filters."""
     agency = None if viewer.network else viewer.agency
-    where = CaseFilter(agency=agency, state=state, intervention=intervention,
-                       limit=offset + limit)  # fmt: skip
+    where = CaseFilter(agency=agency, state=state, intervention=intervention, limit=offset + limit)
     count = select(func.count()).select_from(Case)
-    for column, value in ((Case.agency, agency), (Case.state, state),
-                          (Case.intervention, intervention)):  # fmt: skip
+    for column, value in (
+        (Case.agency, agency),
+        (Case.state, state),
+        (Case.intervention, intervention),
+    ):
         if value is not None:
             count = count.where(column == value)
     items = [s.CaseOut.model_validate(case_json(c)) for c in list_cases(session, where)[offset:]]
-    return s.CasePage(total=int(session.scalar(count) or 0), offset=offset, limit=limit,
-                      items=items)  # fmt: skip
+    return s.CasePage(
+        total=int(session.scalar(count) or 0), offset=offset, limit=limit, items=items
+    )
 
 
 @router.get("/cases/{case_id}", response_model=s.CaseDetail)
@@ -267,9 +291,7 @@ def get_case_detail(viewer: Reader, session: DbSession, case_id: ObjectId) -> s.
 
 
 @router.post("/cases/decide", response_model=s.DecideOut)
-def decide(
-    request: Request, viewer: Decider, session: DbSession, body: s.DecideIn
-) -> s.DecideOut:
+def decide(request: Request, viewer: Decider, session: DbSession, body: s.DecideIn) -> s.DecideOut:
     """Approve, reject, follow up or close cases of the agency, all or none, with a reason."""
     for case_id in body.case_ids:
         case = session.get(Case, case_id) if 1 <= case_id <= MAX_ID else None
@@ -280,18 +302,26 @@ def decide(
         if body.decision == "approve":
             root = web_state(request).workspace.root
             catalogue = load_catalogue(catalogue_path(root))
-            done = approve(session, viewer.name, body.case_ids, body.reason, catalogue,
-                           body.confirm)  # fmt: skip
+            done = approve(
+                session, viewer.name, body.case_ids, body.reason, catalogue, body.confirm
+            )
         else:
             done = move(session, viewer.name, body.case_ids, MOVES[body.decision], body.reason)
     except AccessError as exc:
         raise ForbiddenError(exc.message, hint=exc.hint) from None
     session.commit()
-    return s.DecideOut(decided=[
-        s.DecidedOut(case_id=d.case_id, person_id=d.person_id, agency=d.agency, state=d.state,
-                     intervention=d.intervention)
-        for d in done
-    ])  # fmt: skip
+    return s.DecideOut(
+        decided=[
+            s.DecidedOut(
+                case_id=d.case_id,
+                person_id=d.person_id,
+                agency=d.agency,
+                state=d.state,
+                intervention=d.intervention,
+            )
+            for d in done
+        ]
+    )
 
 
 # --- campaigns, pilots ---------------------------------------------------------------------
@@ -345,9 +375,13 @@ def get_pilot(viewer: Reader, session: DbSession, pilot_id: ObjectId) -> s.Pilot
 @router.get("/me", response_model=s.MeOut)
 def me(viewer: SignedIn) -> s.MeOut:
     """Who the caller is."""
-    return s.MeOut(name=viewer.name, role=viewer.role, agency=viewer.agency,
-                   via="token" if viewer.via == "token" else "session",
-                   scope=viewer.scope)  # fmt: skip
+    return s.MeOut(
+        name=viewer.name,
+        role=viewer.role,
+        agency=viewer.agency,
+        via="token" if viewer.via == "token" else "session",
+        scope=viewer.scope,
+    )
 
 
 @router.get("/audit/verify", response_model=s.AuditVerificationOut)

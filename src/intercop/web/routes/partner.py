@@ -37,8 +37,13 @@ router = APIRouter(
     prefix="/api/v1/partner",
     tags=["partner"],
     responses={**ERRORS, 429: {"model": s.ErrorOut, "description": "Rate limit: see Retry-After"}},
-    dependencies=[Depends(HTTPBearer(auto_error=False, scheme_name="partnerToken",
-                                  description="a token of scope partner"))],
+    dependencies=[
+        Depends(
+            HTTPBearer(
+                auto_error=False, scheme_name="partnerToken", description="a token of scope partner"
+            )
+        )
+    ],
 )
 
 register_not_found(NotFoundError)
@@ -95,24 +100,37 @@ def _user(session: Session, viewer: Viewer) -> User:
 
 
 def _signal(row: PartnerSignal) -> s.SignalOut:
-    return s.SignalOut(id=row.id, kind=row.kind, value=row.value, platform=row.platform,
-                       note=row.note, reported_at=row.reported_at, state=row.state,
-                       idempotency_key=row.idempotency_key)  # fmt: skip
+    return s.SignalOut(
+        id=row.id,
+        kind=row.kind,
+        value=row.value,
+        platform=row.platform,
+        note=row.note,
+        reported_at=row.reported_at,
+        state=row.state,
+        idempotency_key=row.idempotency_key,
+    )
 
 
 def _delivery(row: PartnerDelivery, message: Any) -> s.DeliveryOut:
-    return s.DeliveryOut(id=row.id, created_at=row.created_at, acked_at=row.acked_at,
-                         message=message if isinstance(message, dict) else {"body": message})  # fmt: skip
+    return s.DeliveryOut(
+        id=row.id,
+        created_at=row.created_at,
+        acked_at=row.acked_at,
+        message=message if isinstance(message, dict) else {"body": message},
+    )
 
 
 @router.post(
     "/signals",
     response_model=s.SignalOut,
     status_code=201,
-    responses={200: {"model": s.SignalOut, "description": "A retry: the first signal"},
-               409: {"model": s.ErrorOut, "description": "Idempotency key reused"},
-               400: {"model": s.ErrorOut, "description": "Invalid value"}},
-)  # fmt: skip
+    responses={
+        200: {"model": s.SignalOut, "description": "A retry: the first signal"},
+        409: {"model": s.ErrorOut, "description": "Idempotency key reused"},
+        400: {"model": s.ErrorOut, "description": "Invalid value"},
+    },
+)
 def submit(
     request: Request,
     response: Response,
@@ -121,14 +139,24 @@ def submit(
     body: s.SignalIn,
     idempotency_key: Annotated[
         str | None,
-        Header(max_length=MAX_KEY, pattern=r"^[\x21-\x7e]+$",
-               description="a retry with the same key returns the first signal"),
+        Header(
+            max_length=MAX_KEY,
+            pattern=r"^[\x21-\x7e]+$",
+            description="a retry with the same key returns the first signal",
+        ),
     ] = None,
 ) -> s.SignalOut:
     """Report an account, IP address, server or advert; it lands in the agency's review queue."""
-    signal, new = submit_signal(session, _user(session, viewer), body.kind, body.value,
-                                body.platform, body.note, idempotency_key,
-                                origin=client_origin(request))  # fmt: skip
+    signal, new = submit_signal(
+        session,
+        _user(session, viewer),
+        body.kind,
+        body.value,
+        body.platform,
+        body.note,
+        idempotency_key,
+        origin=client_origin(request),
+    )
     session.commit()
     if not new:
         response.status_code = 200
