@@ -61,7 +61,7 @@ FEBRL_FIELDS = (
     "postcode",
     "national_id",
 )
-THRESHOLDS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+THRESHOLDS = (0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 #: the peer's published figure (issue 7; anonlink's FEBRL4 benchmark, 2 cores)
 PUBLISHED_PEER = {"comparisons_per_second": 25_000_000, "f1": 0.9997, "threshold": 0.7}
 _REC = re.compile(r"rec-(\d+)-")

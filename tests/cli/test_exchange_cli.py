@@ -65,6 +65,11 @@ def test_export_import_and_audit_through_the_cli(network: Network, tmp_path: Pat
     assert code == 1 and "addressed to FI, not SE" in out
     code, out = run("audit", "verify", "--user", "aud", "--json")
     assert code == 0 and json.loads(out)["ok"] is True
+    code, out = run("audit", "show", "--action", "exchange.refuse", "--user", "aud", "--json")
+    refused = json.loads(out)
+    assert code == 0 and len(refused) == 2, out
+    assert {(e["user"], e["agency"]) for e in refused} == {("fin", "FI"), ("sven", "SE")}
+    assert any("addressed to FI, not SE" in e["reason"] for e in refused)
 
 
 def test_a_non_eu_export_is_refused_until_authorised(network: Network, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from intercop.exchange.pprl.encoding import (
     write_encoding,
 )
 from intercop.exchange.pprl.errors import EncodingFileError, EncodingMismatchError, SecretError
-from intercop.exchange.pprl.match import match
+from intercop.exchange.pprl.match import greedy_pairs, match
 from intercop.exchange.pprl.resolve import resolve_pairs
 from intercop.exchange.pprl.schema import make_schema
 from intercop.exchange.pprl.secret import (
@@ -186,3 +186,23 @@ def test_csv_input_for_febrl_style_files(tmp_path: Path) -> None:
     rows = list(csv_records(path, "rec_id", columns))
     assert rows == [("rec-1-org", {"first_name": ["jan"], "last_name": ["smit"],
                                     "birth_date": ["1999-01-02"]})]  # fmt: skip
+
+
+def test_vectorised_greedy_equals_the_plain_greedy_loop() -> None:
+    rng = np.random.default_rng(9)
+    n = 4000
+    rows, cols = rng.integers(0, 300, n), rng.integers(0, 250, n)
+    scores = rng.random(n).astype(np.float32)
+    refs_a, refs_b = rng.integers(0, 200, 300), rng.integers(0, 180, 250)
+    got = greedy_pairs(rows, cols, scores, refs_a, refs_b)
+    ra, rb, sc = refs_a[rows], refs_b[cols], scores.astype(np.float64)
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    expected = []
+    for i in np.lexsort((rb, ra, -sc)):
+        if ra[i] in used_a or rb[i] in used_b:
+            continue
+        used_a.add(int(ra[i]))
+        used_b.add(int(rb[i]))
+        expected.append((int(ra[i]), int(rb[i]), float(sc[i])))
+    assert got == expected

@@ -26,6 +26,7 @@ from intercop.exchange.sharing import (
     shared_case_person_ids,
 )
 from intercop.identity.directory import open_directory
+from intercop.lawful.categories import recipients_of
 from intercop.store import open_store
 from intercop.store.models import AppendOnlyError, AuditEntry, DistributionChange
 from intercop.visibility import NotVisibleError, visibility_for
@@ -78,6 +79,7 @@ def test_nl_shares_a_case_and_a_dataset_with_fi_not_se(network: Network) -> None
             ("dataset", "sam", "NL"),
         ]
         assert json.loads(entries[0].detail)["recipients"] == ["FI"]
+        assert recipients_of(entries[0]) == ["recipients:FI"]  # a disclosure, for the DPO
         assert entries[0].reason == "FI can visit him"
 
 
@@ -146,9 +148,10 @@ def test_a_user_of_another_agency_cannot_share_nl_data(network: Network) -> None
 
 
 def test_cli_share_set_and_show(network: Network) -> None:
-    result = runner.invoke(app, ["share", "set", "dataset", NL_DATASET, "--level", "partners",
-                                 "--partners", "FI,SE", "--handling", "H2", "--tlp", "amber",
-                                 "--reason", "joint action", "--user", "sam", "--json"])  # fmt: skip
+    args = ["share", "set", "dataset", NL_DATASET, "--level", "partners", "--partners", "FI,SE",
+            "--handling", "H2", "--tlp", "amber", "--reason", "joint action", "--user", "sam",
+            "--json"]  # fmt: skip
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["partners"] == ["FI", "SE"]
     shown = runner.invoke(app, ["share", "show", "dataset", NL_DATASET, "--json", "--history"])
@@ -175,8 +178,11 @@ def _persons_of(p: People, dataset: str) -> set[str]:
     table = pq.read_table(p.workspace.derived / "persons.parquet")
     return {
         pid
-        for pid, ds in zip(table.column("person_id").to_pylist(),
-                           table.column("dataset_id").to_pylist(), strict=True)  # fmt: skip
+        for pid, ds in zip(
+            table.column("person_id").to_pylist(),
+            table.column("dataset_id").to_pylist(),
+            strict=True,
+        )
         if ds == dataset
     }
 

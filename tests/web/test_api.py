@@ -33,7 +33,7 @@ def case_of(web: Web, agency: str) -> int:
     with web.app.state.web.store.session() as session:
         found = session.scalar(select(Case.id).where(Case.agency == agency).order_by(Case.id))
     assert found is not None
-    return found
+    return int(found)
 
 
 def test_persons_list_filters_and_pages(web: Web) -> None:

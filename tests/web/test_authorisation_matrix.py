@@ -217,7 +217,7 @@ def _call(web: Web, player: Player, method: str, path: str) -> int:
             follow_redirects=False,
             data={} if method == "POST" else None,
         )
-    return answer.status_code
+    return int(answer.status_code)
 
 
 def test_every_route_every_role_both_agencies(web: Web) -> None:

@@ -22,7 +22,7 @@ from intercop.errors import ConfigError
 CATALOGUE_FILE = "interventions.yaml"
 #: where an agency keeps its own catalogue in a workspace
 WORKSPACE_CATALOGUE = Path("config") / CATALOGUE_FILE
-CHANNELS = ("outbox", "smtp", "letter", "webhook")
+CHANNELS = ("outbox", "smtp", "letter", "webhook", "partner")
 APPROVER_ROLES = ("officer", "supervisor")
 _KEYS = frozenset(
     {

@@ -16,7 +16,9 @@ from intercop.exchange.bundles import (
     DEFAULT_TLP,
     export_referral,
     import_referral,
+    record_refusal,
 )
+from intercop.exchange.errors import ExchangeError
 from intercop.exchange.keys import ensure_keys
 from intercop.store.database import open_store
 from intercop.store.models import HANDLING_CODES, TLP_LABELS
@@ -101,7 +103,13 @@ def import_command(
     """Verify a referral bundle (signature, recipient, expiry, replay) and open the case."""
     workspace = STATE.workspace()
     with open_store(workspace) as store, store.session() as session:
-        done = import_referral(workspace, session, path, agency, user)
+        try:
+            done = import_referral(workspace, session, path, agency, user)
+        except ExchangeError as exc:
+            session.rollback()
+            record_refusal(session, user or STATE.settings().user, agency.upper(),
+                           path.name, exc.message)  # fmt: skip
+            raise
         session.commit()
     if as_json:
         print_json(done.as_json())

@@ -327,3 +327,14 @@ def import_referral(
     log.info("bundle %s from %s imported as case %d", header.bundle_id, header.sender, case.id)
     return Imported(header.bundle_id, case.id, existing is None, header.sender, code, person_id,
                     header.handling, header.tlp, header.expires_at, payload)  # fmt: skip
+
+
+def record_refusal(session: Session, user: str | None, agency: str, source: str, why: str) -> None:
+    """Audit a refused import (its own transaction: the import itself was rolled back).
+
+    A refused bundle is still a disclosure attempt that the data protection officer
+    should be able to find: who tried, from where, and the reason given.
+    """
+    record(session, user or "system", "exchange.refuse", agency=agency,
+           object_type="bundle", object_id=source[:200], reason=why[:2000])  # fmt: skip
+    session.commit()

@@ -140,7 +140,7 @@ def may_see(agency: str, distribution: Distribution, *, eu: bool = True) -> Acce
 # --- reading ---------------------------------------------------------------------------
 
 
-def _from_row(row: DistributionRow) -> Distribution:
+def _from_row(row: DistributionRow | DistributionChange) -> Distribution:
     return Distribution(
         row.object_type, row.object_id, row.owner, row.level, tuple(json.loads(row.partners)),
         row.handling, row.tlp, row.reason, row.set_by, row.set_at,
@@ -244,21 +244,7 @@ def history_of(session: Session, object_type: str, object_id: str) -> list[Distr
         )
         .order_by(DistributionChange.id)
     )
-    return [
-        Distribution(
-            r.object_type,
-            r.object_id,
-            r.owner,
-            r.level,
-            tuple(json.loads(r.partners)),
-            r.handling,
-            r.tlp,
-            r.reason,
-            r.set_by,
-            r.set_at,
-        )  # fmt: skip
-        for r in rows
-    ]
+    return [_from_row(r) for r in rows]
 
 
 def is_eu(session: Session, agency: str) -> bool:

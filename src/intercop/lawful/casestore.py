@@ -29,6 +29,7 @@ from intercop.store.models import (
     Contact,
     Message,
     Outcome,
+    OutgoingBundle,
     PartnerDelivery,
     Pilot,
     PilotAssignment,
@@ -100,6 +101,10 @@ def erase_cases(session: Session, cases: Sequence[CaseRef], *, write: bool = Tru
             _delete(session, TransferAuthorisation,
                     and_(TransferAuthorisation.agency == agency,
                          TransferAuthorisation.person_id.in_(chunk)), result, write)  # fmt: skip
+            # the sender's outbox names the person; an undelivered bundle is not sent either
+            _delete(session, OutgoingBundle,
+                    and_(OutgoingBundle.sender == agency, OutgoingBundle.person_id.in_(chunk)),
+                    result, write)  # fmt: skip
             _delete(session, Outcome,
                     and_(Outcome.person_id.in_(chunk), Outcome.case_id.is_(None),
                          or_(Outcome.pilot_id.is_(None), Outcome.pilot_id.in_(pilots))),

@@ -53,6 +53,7 @@ PREFIXES: dict[str, str] = {
     "delivery.": "disclosure",
     "pprl.encode": "disclosure",
     "audit.export": "disclosure",
+    "share.set": "disclosure",  # a distribution level naming recipients (issue 7 sharing)
     "retention.": "erasure",
     "case.": "alteration",
     "campaign.": "alteration",

@@ -72,19 +72,36 @@ def check_compatible(a: Encoding, b: Encoding) -> None:
 def greedy_pairs(
     rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, refs_a: np.ndarray, refs_b: np.ndarray
 ) -> list[tuple[int, int, float]]:
-    """One-to-one pairs of ref indices, best score first (``refs_*`` map rows to ref index)."""
-    ra, rb = refs_a[rows], refs_b[cols]
-    order = np.lexsort((rb, ra, -scores))
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    out: list[tuple[int, int, float]] = []
-    for x, y, s in zip(ra[order].tolist(), rb[order].tolist(), scores[order].tolist(), strict=True):
-        if x in used_a or y in used_b:
-            continue
-        used_a.add(x)
-        used_b.add(y)
-        out.append((x, y, s))
-    return out
+    """One-to-one pairs of ref indices, best score first (``refs_*`` map rows to ref index).
+
+    Computed in vectorised rounds: a pair that is the best remaining one of both its
+    refs is exactly a pair greedy would take (under one strict order: score, then
+    refs), so each round takes all such pairs and drops every pair touching them.
+    """
+    ra, rb, sc = refs_a[rows], refs_b[cols], scores.astype(np.float64)
+    order = np.lexsort((rb, ra, -sc))
+    ra, rb, sc = ra[order], rb[order], sc[order]
+    taken_a: list[np.ndarray] = []
+    taken_b: list[np.ndarray] = []
+    taken_s: list[np.ndarray] = []
+    while len(ra):
+        rank = np.arange(len(ra))
+        # candidates are in greedy order, so the first one of each ref is its best
+        first_a = np.zeros(len(ra), dtype=bool)
+        first_a[np.unique(ra, return_index=True)[1]] = True
+        first_b = np.zeros(len(rb), dtype=bool)
+        first_b[np.unique(rb, return_index=True)[1]] = True
+        mutual = rank[first_a & first_b]
+        taken_a.append(ra[mutual])
+        taken_b.append(rb[mutual])
+        taken_s.append(sc[mutual])
+        keep = ~(np.isin(ra, ra[mutual]) | np.isin(rb, rb[mutual]))
+        ra, rb, sc = ra[keep], rb[keep], sc[keep]
+    if not taken_a:
+        return []
+    xa, xb, xs = np.concatenate(taken_a), np.concatenate(taken_b), np.concatenate(taken_s)
+    final = np.lexsort((xb, xa, -xs))
+    return list(zip(xa[final].tolist(), xb[final].tolist(), xs[final].tolist(), strict=True))
 
 
 def match(

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from intercop.audit import origin_scope
+from intercop.exchange.bundles import record_refusal
 from intercop.exchange.errors import ExchangeError, KeyFileError
 from intercop.exchange.inbox import receive_bundle
 from intercop.exchange.keys import load_keys
@@ -56,6 +57,7 @@ def receive(request: Request, peer: Caller, session: DbSession) -> Response:
         except ExchangeError as exc:
             session.rollback()
             log.warning("bundle from %s refused: %s", peer.agency, exc.message)
+            record_refusal(session, None, peer.own_agency, f"from {peer.agency}", exc.message)
             status, data = 422, {"error": str(exc), "status": 422}
     body = _json(data)
     headers = sign_response(signing, status=status, responder=peer.own_agency,
