@@ -144,7 +144,14 @@ def run_demo(
     )
     say(f"evaluation report written to {report}")
     return DemoReport(
-        workspace, scenario, tuple(results), tuple(countries), resolved, scores, pilot, report,
+        workspace,
+        scenario,
+        tuple(results),
+        tuple(countries),
+        resolved,
+        scores,
+        pilot,
+        report,
         logins,
     )
 

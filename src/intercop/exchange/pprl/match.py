@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from intercop.exchange.pprl.dice import DiceScan
+from intercop.exchange.pprl.dice import DEFAULT_KERNEL, DiceScan
 from intercop.exchange.pprl.encoding import Encoding
 from intercop.exchange.pprl.errors import EncodingMismatchError, PprlError
 
@@ -105,7 +105,7 @@ def greedy_pairs(
 
 
 def match(
-    a: Encoding, b: Encoding, *, threshold: float = DEFAULT_THRESHOLD, kernel: str = "gemm"
+    a: Encoding, b: Encoding, *, threshold: float = DEFAULT_THRESHOLD, kernel: str = DEFAULT_KERNEL
 ) -> MatchResult:
     """The one-to-one overlap of ``a`` and ``b`` at Dice >= ``threshold``."""
     if not 0.0 < threshold <= 1.0:

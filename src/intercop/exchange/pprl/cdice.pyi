@@ -1,0 +1,3 @@
+def scan(
+    a: bytes, b: bytes, row_bytes: int, threshold: float, pop_a: bytes, pop_b: bytes, /
+) -> tuple[bytes, bytes, bytes]: ...
