@@ -9,6 +9,12 @@ setup(
             sources=["src/intercop/evidence/readers/mysql_cvalues.c"],
             # without a compiler the pure-Python tokenizer is used (same results, slower)
             optional=True,
-        )
+        ),
+        Extension(
+            "intercop.exchange.pprl.cdice",
+            sources=["src/intercop/exchange/pprl/cdice.c"],
+            # without a compiler the numpy (BLAS) Dice scan is used (same results, slower)
+            optional=True,
+        ),
     ]
 )

@@ -31,6 +31,7 @@ NAV = (
     ("/pilots", "Pilots"),
     ("/cohorts", "Cohorts"),
     ("/signals", "Signals"),
+    ("/knowledge", "Knowledge"),
     ("/audit", "Audit log"),
 )
 
