@@ -39,7 +39,7 @@ def state_of(live: LiveServer, case_id: str) -> str:
     with live.app.state.web.store.session() as session:
         case = session.get(Case, int(case_id))
         assert case is not None
-        return case.state
+        return str(case.state)
 
 
 def test_queue_approve_campaign_person_reveal(page: Any, live: LiveServer, shots: Shots) -> None:
