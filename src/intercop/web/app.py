@@ -8,8 +8,11 @@ listed in ``ROUTERS``.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -25,6 +28,20 @@ from intercop.workspace import Workspace
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
+#: Threads one worker process runs handlers in (anyio's default is 40). The handlers are
+#: Python holding the GIL, so more threads do not add throughput; they only take turns
+#: at the GIL, which stretches every request and, worse, the case store's write lock
+#: held from a request's audit entry to its commit: under load a second worker process
+#: then waited past SQLite's busy timeout ("database is locked", a 500). Waiting requests
+#: queue in order on the event loop instead (see docs/benchmarks.md, "Web load").
+HANDLER_THREADS = 4
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Per worker process: bound the handler threads (the limiter belongs to the loop)."""
+    to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
+    yield
 
 
 def create_app(
@@ -40,6 +57,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.web = WebState(workspace, open_store(workspace, database_url), config)
     errors.install(app)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from intercop.access import ACTIONS
@@ -72,14 +73,20 @@ def _identify(request: Request) -> Viewer:
     with state.store.session() as session:
         if token is not None:
             user, api_token = authenticate_token(session, token)
-            session.commit()  # last_used_at
+            _commit_if_changed(session)  # last_used_at, at most once a minute
             return Viewer(user.name, user.role, user.agency, "token", scope=api_token.scope)
         found = load_session_user(session, request.cookies.get(SESSION_COOKIE))
         if found is None:
             raise NotSignedInError("not signed in, or the session has expired")
         web, user = found
-        session.commit()  # sliding expiry
+        _commit_if_changed(session)  # sliding expiry, at most once a minute
         return Viewer(user.name, user.role, user.agency, "session", web=web)
+
+
+def _commit_if_changed(session: Session) -> None:
+    """Commit what the check wrote; most requests write nothing (closing ends the read)."""
+    if session.dirty or session.new or session.deleted:
+        session.commit()
 
 
 def _check_csrf(request: Request, viewer: Viewer, supplied: str | None) -> None:

@@ -8,14 +8,17 @@ of another agency answers 404 exactly like a missing one.
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intercop.access import ACTIONS, AccessError
@@ -52,6 +55,15 @@ PER_PAGE = 50
 DECISIONS = {"approve": "approved", "reject": "rejected"}
 #: status of a refused decision, by error (other domain errors: 400)
 REFUSED = ((AccessError, 403), (CaseNotFoundError, 404))
+#: how long the filters' choices of an agency are reused (seconds): they only fill the
+#: filter menus, and a new case (a higher id) is seen at once anyway
+CHOICES_SECONDS = 10.0
+
+_LOCK = threading.Lock()
+#: (database URL, agency) -> (monotonic time, highest case id, choices)
+_CHOICES: dict[tuple[str, str | None], tuple[float, Any, dict[str, list[str]]]] = {}
+#: agency catalogue file (or None) -> ((mtime, size), catalogue)
+_CATALOGUES: dict[Path | None, tuple[tuple[int, int], dict[str, Intervention]]] = {}
 
 
 @dataclass(frozen=True)
@@ -122,11 +134,39 @@ def may(viewer: Viewer, action: str) -> bool:
 
 
 def catalogue_of(request: Request) -> dict[str, Intervention]:
-    """The intervention catalogue of the app's workspace."""
-    return load_catalogue(catalogue_path(web_state(request).workspace.root))
+    """The intervention catalogue of the app's workspace (parsed again when its file changes)."""
+    path = catalogue_path(web_state(request).workspace.root)
+    try:
+        st = path.stat() if path is not None else None
+    except FileNotFoundError:
+        st = None
+    stamp = (st.st_mtime_ns, st.st_size) if st is not None else (0, 0)
+    with _LOCK:
+        cached = _CATALOGUES.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    catalogue = load_catalogue(path)
+    with _LOCK:
+        _CATALOGUES[path] = (stamp, catalogue)
+    return catalogue
 
 
 def _choices(session: Session, agency: str | None) -> dict[str, list[str]]:
+    """The values the filter menus offer (reused for ``CHOICES_SECONDS``)."""
+    key = (str(session.get_bind().engine.url), agency)
+    top = session.scalar(select(func.max(Case.id)))  # the primary key: one step
+    now = time.monotonic()
+    with _LOCK:
+        cached = _CHOICES.get(key)
+    if cached is not None and cached[1] == top and now - cached[0] < CHOICES_SECONDS:
+        return cached[2]
+    choices = _distinct_choices(session, agency)
+    with _LOCK:
+        _CHOICES[key] = (now, top, choices)
+    return choices
+
+
+def _distinct_choices(session: Session, agency: str | None) -> dict[str, list[str]]:
     def distinct_of(column: Any) -> list[str]:
         query = select(column).distinct().where(column.is_not(None))
         if agency is not None:
