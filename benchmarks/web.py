@@ -470,11 +470,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts to measure")
-    parser.add_argument("--think", default="0,1",
-                        help="mean think times in seconds (exponential) between a client's "
-                        "requests, one mode each; 0 = closed loop (the throughput ceiling)")
-    parser.add_argument("--only", default="app,app_static,peer_hello",
-                        help="which of app, app_static, peer_hello to run (peers: closed loop)")
+    parser.add_argument(
+        "--think",
+        default="0,1",
+        help="mean think times in seconds (exponential) between a client's "
+        "requests, one mode each; 0 = closed loop (the throughput ceiling)",
+    )
+    parser.add_argument(
+        "--only",
+        default="app,app_static,peer_hello",
+        help="which of app, app_static, peer_hello to run (peers: closed loop)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=HERE / ".work")
     parser.add_argument("--model", type=Path, help="a saved linkage model to load, not train")
@@ -518,6 +524,7 @@ def main() -> None:
                       f"{o['p50_ms']} p95 {o['p95_ms']} p99 {o['p99_ms']} ms {o['statuses']}",
                       flush=True)  # fmt: skip
     results = {key: median_of(r) for key, r in runs.items()}
+
     def best_of(keys: list[str]) -> dict[str, Any] | None:
         if not keys:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -61,3 +62,15 @@ def test_a_new_language_needs_only_a_catalogue_folder(tmp_path: Path) -> None:
     assert all(
         (LOCALES / code / "LC_MESSAGES" / "messages.po").is_file() for code in available()[1:]
     )
+
+
+def test_every_fixed_page_title_has_a_dutch_translation() -> None:
+    routes = Path(TEMPLATES).parent / "routes"
+    titles = set()
+    for module in routes.glob("*.py"):
+        titles |= set(re.findall(r'title="([^"{}]+)"', module.read_text()))
+    with (LOCALES / "nl" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="nl")
+    translated = {m.id for m in catalog if m.id and m.string}
+    assert len(titles) > 10
+    assert not titles - translated, f"translate these page titles: {titles - translated}"
