@@ -190,3 +190,39 @@ def test_a_dataset_of_namesakes_without_emails_trains_and_links_nobody() -> None
     pairs = duck.predict(admins, trained, threshold=0.0)
     assert pairs.num_rows == 50 * 49 // 2
     assert max(pairs["match_probability"].to_pylist()) < 0.5
+
+
+def test_an_em_session_that_underflows_is_dropped_and_the_others_train(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from splink.internals.linker_components.training import LinkerTraining
+
+    real = LinkerTraining.estimate_parameters_using_expectation_maximisation
+    calls = []
+
+    def first_underflows(self: Any, rule: Any, **kwargs: Any) -> Any:
+        calls.append(rule)
+        if len(calls) == 1:
+            raise ValueError("m_probability value 0.0 is below the minimum allowed value")
+        return real(self, rule, **kwargs)
+
+    monkeypatch.setattr(
+        LinkerTraining, "estimate_parameters_using_expectation_maximisation", first_underflows
+    )
+    trained = DuckDBEngine().train(population())
+    assert len(calls) == len(model.em_rules()) > 1
+    email = next(c for c in trained["comparisons"] if c["output_column_name"] == "email")
+    assert email["comparison_levels"][1]["m_probability"] is not None
+
+
+def test_any_other_value_error_in_em_is_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    from splink.internals.linker_components.training import LinkerTraining
+
+    def broken(self: Any, rule: Any, **kwargs: Any) -> Any:
+        raise ValueError("something else")
+
+    monkeypatch.setattr(
+        LinkerTraining, "estimate_parameters_using_expectation_maximisation", broken
+    )
+    with pytest.raises((ValueError, LinkageError)):
+        DuckDBEngine().train(population())

@@ -319,7 +319,12 @@ def train(linker: Linker) -> dict[str, Any]:
             training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True
             )
-        except EMTrainingException:
+        except (EMTrainingException, ValueError) as exc:
+            # Splink refuses an m probability that EM drove to exactly 0 (a level never
+            # seen among the pairs a rule finds; seen at ~200k accounts) with a
+            # ValueError: drop that session like an empty one, the other rules still train
+            if isinstance(exc, ValueError) and "below the minimum" not in str(exc):
+                raise
             settings_obj.core_model_settings = before
             # a dataset without e-mails has no pair to learn from on that key; seized
             # dumps have no national ids or postcodes, which is no news
