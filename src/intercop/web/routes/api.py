@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intercop.access import AccessError
-from intercop.audit import record, verify
+from intercop.audit import verify
 from intercop.auth.errors import TokenError
 from intercop.casework.decisions import Decided, approve, move
 from intercop.casework.interventions import catalogue_path, load_catalogue
@@ -42,7 +42,8 @@ from intercop.store.models import Campaign, Case, Pilot
 from intercop.visibility import NotVisibleError, Visibility, check_dataset, visibility_for
 from intercop.web import schemas as s
 from intercop.web.errors import STATUS, register_not_found
-from intercop.web.state import client_origin, db_session, web_state
+from intercop.web.reads import record_person_read
+from intercop.web.state import db_session, web_state
 from intercop.web.viewer import Access, ForbiddenError, Viewer
 
 #: the error answers every API route may give (documented in the schema)
@@ -177,16 +178,7 @@ def get_person(
     if not viewer.network:
         query = query.where(Case.agency == viewer.agency)
     cases = [s.CaseOut.model_validate(case_json(c)) for c in session.scalars(query)]
-    record(
-        session,
-        viewer.name,
-        "person.read",
-        agency=viewer.agency,
-        object_type="person",
-        object_id=person_id,
-        detail={"via": viewer.via},
-        origin=client_origin(request),
-    )
+    record_person_read(session, request, viewer, person_id)
     session.commit()
     return s.PersonDetail(
         person=s.PersonOut.model_validate(entry.as_json()), accounts=accounts, cases=cases

@@ -23,6 +23,7 @@ from intercop.identity.dossier import REVEALABLE, Dossier, RevealError, build_do
 from intercop.visibility import NotVisibleError, Visibility, visibility_for
 from intercop.web.errors import register_not_found
 from intercop.web.pages import page, twin
+from intercop.web.reads import record_person_read
 from intercop.web.state import client_origin, db_session, web_state
 from intercop.web.viewer import Access, Viewer
 
@@ -180,15 +181,7 @@ def _title(dossier: Dossier) -> str:
 def person(person_id: PersonId, request: Request, viewer: Reader, session: DbSession) -> Response:
     """A person: accounts and links, timeline, profile and evidence, cases, messages, audit."""
     dossier = _dossier(request, session, viewer, person_id)
-    record(
-        session,
-        viewer.name,
-        "person.read",
-        agency=viewer.agency,
-        object_type="person",
-        object_id=dossier.person.person_id,
-        origin=client_origin(request),
-    )
+    record_person_read(session, request, viewer, dossier.person.person_id)
     session.commit()
     return page(
         request,
@@ -217,15 +210,7 @@ def reveal_identifiers(
         revealed = [reveal(dossier.source, name, reason) for name in fields]
     except RevealError as exc:
         # the masked page is shown again with the refusal: that is a read
-        record(
-            session,
-            viewer.name,
-            "person.read",
-            agency=viewer.agency,
-            object_type="person",
-            object_id=person_id,
-            origin=client_origin(request),
-        )
+        record_person_read(session, request, viewer, person_id)
         session.commit()
         data["reveal_error"] = str(exc)
         return page(
