@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intercop.evidence.vault import Vault
-from tests.web.conftest import Web
+from tests.web.conftest import Web, csrf_of
 
 
 def test_datasets_list_shows_the_agencys_datasets(web: Web) -> None:
@@ -52,3 +52,37 @@ def test_other_agencies_get_404_on_a_dataset(web: Web) -> None:
 def test_partner_and_anonymous_cannot_list_datasets(web: Web) -> None:
     assert web.client.get("/datasets.json").status_code == 401
     assert web.login("gamer").get("/datasets.json").status_code == 403
+
+
+def test_a_supervisor_shares_a_dataset_with_fi_and_not_with_se(web: Web) -> None:
+    dataset = Vault(web.workspace).manifests()[0].dataset_id
+    fia, sven = web.login("fia"), web.login("sven")
+    assert fia.get(f"/datasets/{dataset}.json").status_code == 404
+    # each sees the persons of its own cases (triage routed them) before the share
+    fi_before = fia.get("/persons.json").json()["total"]
+    se_before = sven.get("/persons.json").json()["total"]
+    sam = web.login("sam")
+    page = sam.get(f"/datasets/{dataset}")
+    assert f'action="/datasets/{dataset}/share"' in page.text
+    assert sam.get(f"/datasets/{dataset}.json").json()["distribution"]["default"] is True
+    shared = sam.post(f"/datasets/{dataset}/share", follow_redirects=False, data={
+        "level": "partners", "partners": "fi", "handling": "H1", "tlp": "amber",
+        "reason": "joint operation with the Finnish team", "csrf": csrf_of(page.text),
+    })  # fmt: skip
+    assert shared.status_code == 303, shared.text[:300]
+    seen = fia.get(f"/datasets/{dataset}.json")
+    assert seen.status_code == 200
+    assert seen.json()["distribution"]["partners"] == ["FI"]
+    assert seen.json()["distribution"]["handling"] == "H1"
+    assert f'action="/datasets/{dataset}/share"' not in fia.get(f"/datasets/{dataset}").text
+    assert fia.get("/persons.json").json()["total"] > fi_before
+    assert sven.get(f"/datasets/{dataset}.json").status_code == 404
+    assert sven.get("/persons.json").json()["total"] == se_before
+
+
+def test_only_a_supervisor_of_the_owner_may_share(web: Web) -> None:
+    dataset = Vault(web.workspace).manifests()[0].dataset_id
+    ana = web.login("ana")
+    token = csrf_of(ana.get(f"/datasets/{dataset}").text)
+    form = {"level": "network", "reason": "because", "csrf": token}
+    assert ana.post(f"/datasets/{dataset}/share", data=form).status_code == 403

@@ -14,23 +14,25 @@ from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from intercop.evidence.manifest import Manifest
 from intercop.evidence.mapping import Mapping
 from intercop.evidence.vault import Vault
+from intercop.exchange.sharing import distribution_of, set_distribution
 from intercop.visibility import NotVisibleError, can_see_dataset, check_dataset, visibility_for
 from intercop.web.errors import register_not_found
 from intercop.web.pages import page, twin
-from intercop.web.state import db_session, web_state
+from intercop.web.state import client_origin, db_session, web_state
 from intercop.web.viewer import Access, Viewer
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
 SignedIn = Annotated[Viewer, Depends(Access())]
+Sharer = Annotated[Viewer, Depends(Access("share.set"))]
 DbSession = Annotated[Session, Depends(db_session)]
 
 register_not_found(NotVisibleError)
@@ -151,6 +153,29 @@ def dataset(dataset_id: str, request: Request, viewer: SignedIn, session: DbSess
         raise NotVisibleError("dataset", dataset_id)
     manifest = vault.manifest(dataset_id)
     data = dataset_detail(manifest, vault.path(dataset_id))
+    data["distribution"] = distribution_of(session, "dataset", dataset_id, workspace).as_json()
     return page(
         request, "dataset.html", title=f"Dataset {manifest.platform}", data=data, viewer=viewer
     )
+
+
+@router.post("/datasets/{dataset_id}/share", include_in_schema=False)
+def share_dataset(
+    dataset_id: str,
+    request: Request,
+    viewer: Sharer,
+    session: DbSession,
+    level: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=2000)],
+    partners: Annotated[str, Form(max_length=400)] = "",
+    handling: Annotated[str, Form(max_length=4)] = "H2",
+    tlp: Annotated[str, Form(max_length=20)] = "amber",
+) -> Response:
+    """Set who may see the dataset (a supervisor of its owner agency; audited as a disclosure)."""
+    workspace = web_state(request).workspace
+    check_dataset(visibility_for(workspace, session, viewer.agency), dataset_id)
+    codes = [c.strip().upper() for c in partners.replace(";", ",").split(",") if c.strip()]
+    set_distribution(session, viewer.name, "dataset", dataset_id, level, codes, handling, tlp,
+                     reason, workspace=workspace, origin=client_origin(request))  # fmt: skip
+    session.commit()
+    return RedirectResponse(f"/datasets/{dataset_id}", status_code=303)
