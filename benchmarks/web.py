@@ -261,6 +261,11 @@ async def client_run(plan: dict[str, Any]) -> dict[str, Any]:
                 if spec.get("token"):
                     headers["Authorization"] = f"Bearer {spec['token']}"
                 path = own.choice(spec["paths"])
+                if reader.at_eof():
+                    # the server closed the idle connection (uvicorn keeps one 5 s after a
+                    # think time): a browser opens a new one, and so does this client
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 started = time.perf_counter()
                 try:
                     writer.write(request_bytes("GET", path, headers))
