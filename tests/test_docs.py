@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer.main
@@ -31,3 +32,17 @@ def test_every_command_is_documented() -> None:
         names += [f"intercop {name} {sub}" for sub in subs] if subs else [f"intercop {name}"]
     missing = [n for n in names if n not in DOCS]
     assert not missing, f"document these commands in README.md or docs/: {missing}"
+
+
+def test_the_roles_table_of_docs_access_is_the_actions_table() -> None:
+    from intercop.access import ACTIONS
+
+    roles = ["analyst", "officer", "supervisor", "admin", "auditor", "partner"]
+    text = (ROOT / "docs" / "access.md").read_text()
+    documented = {}
+    for line in text.splitlines():
+        found = re.match(r"^\| .*\(`([a-z_]+\.[a-z_]+)`\) \|(.*)\|$", line)
+        if found:
+            cells = [c.strip() for c in found.group(2).split("|")]
+            documented[found.group(1)] = {r for r, c in zip(roles, cells, strict=True) if c}
+    assert documented == {action: set(allowed) for action, allowed in ACTIONS.items()}
