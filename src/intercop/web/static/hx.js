@@ -84,7 +84,12 @@
     var sel = el.getAttribute("hx-select") || el.getAttribute("hx-target");
     var fresh = sel && sel !== "this" ? doc.querySelector(sel) : doc.body;
     target.classList.remove("htmx-busy");
-    if (!fresh) return;
+    if (!fresh) {
+      // an answer without the part to swap (a refusal, an error page): show its message
+      var alert = doc.querySelector('[role="alert"], .error');
+      if (alert) target.parentNode.insertBefore(document.importNode(alert, true), target);
+      return;
+    }
     var mode = el.getAttribute("hx-swap") || "outerHTML";
     if (mode === "innerHTML") {
       target.innerHTML = fresh.innerHTML;
