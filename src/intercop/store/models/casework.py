@@ -119,6 +119,7 @@ class Case(Base):
         UniqueConstraint("person_id", "agency", name="uq_cases_person_agency"),
         CheckConstraint(check_in("state", CASE_STATES), name="state"),
         Index("ix_cases_queue", "agency", "state", "intervention"),
+        Index("ix_cases_queue_order", "agency", "state", "id"),
     )
 
 
