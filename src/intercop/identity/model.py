@@ -326,6 +326,10 @@ def train(linker: Linker) -> dict[str, Any]:
             if isinstance(exc, ValueError) and "below the minimum" not in str(exc):
                 raise
             settings_obj.core_model_settings = before
+            if isinstance(exc, ValueError):
+                log.warning("EM on %s skipped: a level's m probability fell to 0 (%s)",
+                            _rule_sql(rule), exc)  # fmt: skip
+                continue
             # a dataset without e-mails has no pair to learn from on that key; seized
             # dumps have no national ids or postcodes, which is no news
             level = logging.INFO if _rule_sql(rule) in optional else logging.WARNING
