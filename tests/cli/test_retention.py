@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from intercop.cli.app import app
 from intercop.synth import Scenario
-from intercop.workspace import Workspace
-from tests.store.backends import BACKENDS, case_store_url
+from tests.cli.store_home import home, run
 
-runner = CliRunner()
-
-
-@pytest.fixture(params=BACKENDS)
-def home(
-    request: pytest.FixtureRequest, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    with case_store_url(request.param, workspace) as url:
-        monkeypatch.setenv("INTERCOP_DATABASE_URL", url)
-        monkeypatch.delenv("INTERCOP_USER", raising=False)
-        yield workspace.root
-
-
-def run(home: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--workspace", str(home), *args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        return 1, str(result.exception)
-    return result.exit_code, result.stdout
+__all__ = ["home"]
 
 
 def test_enforce_then_export_the_log(home: Path, takedowns: Scenario, tmp_path: Path) -> None:
